@@ -1,0 +1,5 @@
+"""`python -m screenpilot` runs the command line."""
+
+from screenpilot.cli import main
+
+main()
