@@ -17,6 +17,7 @@ points may lie anywhere on the image's extent [0, size]; screen points are clamp
 
 from __future__ import annotations
 
+import math
 from typing import Annotated, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, PositiveInt, model_validator
@@ -214,13 +215,20 @@ class ScreenGeometry(_Frozen):
 
     def cropped(self, box: ScreenBox, image: Size | None = None) -> ScreenGeometry:
         """A geometry for a crop of this capture around `box` (screen frame), e.g. to ground
-        again on a zoomed region. The crop is clamped to the capture; the image defaults to the
-        crop's own pixel size."""
+        again on a zoomed region. The crop covers the whole box, clipped to the capture; the
+        image defaults to the crop's own pixel size."""
+        s = self.screen_box
+        if box.x2 < s.x1 or box.x1 > s.x2 or box.y2 < s.y1 or box.y1 > s.y2:
+            raise GeometryError(
+                f"cannot crop to ({box.x1:g}, {box.y1:g})-({box.x2:g}, {box.y2:g}): it does not "
+                f"overlap the screen ({s.x1:g}, {s.y1:g})-({s.x2:g}, {s.y2:g})"
+            )
         sx, sy = self._capture_per_unit()
-        left = max(0, int((box.x1 - self.screen.left) * sx))
-        top = max(0, int((box.y1 - self.screen.top) * sy))
-        right = min(self.capture.width, max(left + 1, round((box.x2 - self.screen.left) * sx)))
-        bottom = min(self.capture.height, max(top + 1, round((box.y2 - self.screen.top) * sy)))
+        cap = self.capture
+        left = min(max(0, math.floor((box.x1 - self.screen.left) * sx)), cap.width - 1)
+        top = min(max(0, math.floor((box.y1 - self.screen.top) * sy)), cap.height - 1)
+        right = min(cap.width, max(left + 1, math.ceil((box.x2 - self.screen.left) * sx)))
+        bottom = min(cap.height, max(top + 1, math.ceil((box.y2 - self.screen.top) * sy)))
         crop = Rect(left=left, top=top, width=right - left, height=bottom - top)
         return self.model_copy(update={"crop": crop, "image": image or crop.size})
 
@@ -337,8 +345,11 @@ class ScreenGeometry(_Frozen):
     def _unguarded_screen(self, point: ImagePoint) -> ScreenPoint:
         crop = self.crop_rect
         sx, sy = self._capture_per_unit()
-        cx = crop.left + point.x * crop.width / self.image.width
-        cy = crop.top + point.y * crop.height / self.image.height
+        # Onto the image first: a wild point must not overflow on its way to the screen.
+        x = _clamp(point.x, 0, self.image.width)
+        y = _clamp(point.y, 0, self.image.height)
+        cx = crop.left + x * crop.width / self.image.width
+        cy = crop.top + y * crop.height / self.image.height
         return self.clamp(ScreenPoint(x=self.screen.left + cx / sx, y=self.screen.top + cy / sy))
 
 
