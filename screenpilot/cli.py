@@ -27,7 +27,7 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-out = Console()
+out = Console(soft_wrap=True)
 err = Console(stderr=True)
 
 EXIT_FAILURE = 1
@@ -107,8 +107,13 @@ def schema(
 
 @app.command("tool-call")
 def tool_call(
-    call: Annotated[str, typer.Argument(help='A Qwen3-VL tool call as JSON, e.g. \'{"name": '
-                                        '"computer_use", "arguments": {...}}\'.')],
+    call: Annotated[
+        str,
+        typer.Argument(
+            help='A Qwen3-VL tool call as JSON, e.g. \'{"name": '
+            '"computer_use", "arguments": {...}}\'.'
+        ),
+    ],
     screen: Annotated[str, typer.Option(help="The screen the call acts on.")] = "1920x1080",
     min_tokens: MinTokens = 64,
     max_tokens: MaxTokens = 16384,
@@ -138,32 +143,67 @@ def demo() -> None:
 
     screens = {"desktop": Size(width=1920, height=1080), "phone": Size(width=1080, height=2400)}
     sizes = Table(title="What Qwen3-VL sees")
-    for column in ("screen", "size", "sent at (default)", "tokens", "sent at (1280 budget)", "tokens"):
+    for column in (
+        "screen",
+        "size",
+        "sent at (default)",
+        "tokens",
+        "sent at (1280 budget)",
+        "tokens",
+    ):
         sizes.add_column(column)
     default, small = VisualBudget(), VisualBudget(max_tokens=1280)
     for name, size in screens.items():
         sizes.add_row(
-            name, str(size), str(default.resize(size)), str(default.tokens(size)),
-            str(small.resize(size)), str(small.tokens(size)),
-        )  # fmt: skip
+            name,
+            str(size),
+            str(default.resize(size)),
+            str(default.tokens(size)),
+            str(small.resize(size)),
+            str(small.tokens(size)),
+        )
     out.print(sizes)
 
     # Answers in the shape Qwen3-VL gives them; coordinates are 0..1000 (0..999 on the phone).
     answers: list[tuple[str, dict[str, Any]]] = [
-        ("desktop", {"name": "computer_use",
-                     "arguments": {"action": "left_click", "coordinate": [512, 300]}}),
-        ("desktop", {"name": "computer_use",
-                     "arguments": {"action": "key", "keys": ["Control", "s"]}}),
-        ("desktop", {"name": "computer_use",
-                     "arguments": {"action": "scroll", "pixels": -5, "coordinate": [500, 600]}}),
-        ("phone", {"name": "mobile_use",
-                   "arguments": {"action": "swipe", "coordinate": [500, 800],
-                                 "coordinate2": [500, 200]}}),
-        ("phone", {"name": "mobile_use",
-                   "arguments": {"action": "system_button", "button": "Back"}}),
-        ("phone", {"name": "mobile_use",
-                   "arguments": {"action": "click", "coordinate": [1200, 40]}}),
-    ]  # fmt: skip
+        (
+            "desktop",
+            {
+                "name": "computer_use",
+                "arguments": {"action": "left_click", "coordinate": [512, 300]},
+            },
+        ),
+        (
+            "desktop",
+            {"name": "computer_use", "arguments": {"action": "key", "keys": ["Control", "s"]}},
+        ),
+        (
+            "desktop",
+            {
+                "name": "computer_use",
+                "arguments": {"action": "scroll", "pixels": -5, "coordinate": [500, 600]},
+            },
+        ),
+        (
+            "phone",
+            {
+                "name": "mobile_use",
+                "arguments": {
+                    "action": "swipe",
+                    "coordinate": [500, 800],
+                    "coordinate2": [500, 200],
+                },
+            },
+        ),
+        (
+            "phone",
+            {"name": "mobile_use", "arguments": {"action": "system_button", "button": "Back"}},
+        ),
+        (
+            "phone",
+            {"name": "mobile_use", "arguments": {"action": "click", "coordinate": [1200, 40]}},
+        ),
+    ]
     calls = Table(title="Tool calls -> typed actions (screen pixels, 1280-token budget)")
     calls.add_column("screen")
     calls.add_column("Qwen3-VL answer", overflow="fold")

@@ -49,8 +49,10 @@ class InvalidInputError(ScreenpilotError, ValueError):
             if item["type"] in ("union_tag_invalid", "union_tag_not_found"):
                 # The tag itself is wrong: name the tag field, not the union.
                 loc.append(str(ctx.get("discriminator", "")).strip("'"))
-                reason = "is missing" if item["type"] == "union_tag_not_found" else (
-                    f"{ctx.get('tag')!r} is not one of {ctx.get('expected_tags')}"
+                reason = (
+                    "is missing"
+                    if item["type"] == "union_tag_not_found"
+                    else (f"{ctx.get('tag')!r} is not one of {ctx.get('expected_tags')}")
                 )
             problems.append((".".join(loc), reason))
         if tags and len(set(tags)) == 1:

@@ -7,7 +7,7 @@ from typing import Any
 from hypothesis import strategies as st
 
 from screenpilot.actions.keys import KEY_NAMES
-from screenpilot.perception.geometry import Rect, ScreenGeometry, ScreenPoint, Size
+from screenpilot.perception.geometry import Rect, ScreenGeometry, ScreenPoint
 from screenpilot.perception.sizing import VisualBudget
 
 finite = st.floats(allow_nan=False, allow_infinity=False, width=64)
@@ -66,8 +66,9 @@ texts = st.text(
 typed_texts = st.one_of(texts, st.text(st.sampled_from("ab \n\t;$`'\"%s"), min_size=1))
 seconds = st.floats(0.001, 3600, allow_nan=False)
 gesture_seconds = st.floats(0.001, 60, allow_nan=False)
-chords = st.lists(st.sampled_from(sorted(KEY_NAMES) + list("abcXYZ019/+-")), min_size=1,
-                  max_size=4, unique=True)  # fmt: skip
+chords = st.lists(
+    st.sampled_from(sorted(KEY_NAMES) + list("abcXYZ019/+-")), min_size=1, max_size=4, unique=True
+)
 
 
 @st.composite
@@ -89,35 +90,65 @@ def any_action(draw: st.DrawFn) -> dict[str, Any]:
     """Any valid action, as the JSON-ready dict a task file or a planner would write."""
     target = any_target()
     maybe_target = st.none() | target
-    kind = draw(st.sampled_from([
-        "click", "hover", "long_press", "drag", "scroll", "swipe", "type", "key",
-        "system_button", "open_app", "wait", "answer", "finish",
-    ]))  # fmt: skip
+    kind = draw(
+        st.sampled_from(
+            [
+                "click",
+                "hover",
+                "long_press",
+                "drag",
+                "scroll",
+                "swipe",
+                "type",
+                "key",
+                "system_button",
+                "open_app",
+                "wait",
+                "answer",
+                "finish",
+            ]
+        )
+    )
     d: dict[str, Any] = {"type": kind}
     if kind == "click":
-        d |= {"target": draw(maybe_target), "button": draw(st.sampled_from(["left", "right",
-              "middle"])), "count": draw(st.sampled_from([1, 2, 3]))}  # fmt: skip
+        d |= {
+            "target": draw(maybe_target),
+            "button": draw(st.sampled_from(["left", "right", "middle"])),
+            "count": draw(st.sampled_from([1, 2, 3])),
+        }
     elif kind == "hover":
         d |= {"target": draw(target)}
     elif kind == "long_press":
         d |= {"target": draw(target), "duration": draw(gesture_seconds)}
     elif kind == "drag":
-        d |= {"start": draw(maybe_target), "end": draw(target),
-              "duration": draw(st.none() | gesture_seconds)}  # fmt: skip
+        d |= {
+            "start": draw(maybe_target),
+            "end": draw(target),
+            "duration": draw(st.none() | gesture_seconds),
+        }
     elif kind == "scroll":
-        d |= {"direction": draw(st.sampled_from(["up", "down", "left", "right"])),
-              "amount": draw(st.integers(1, 1000)), "target": draw(maybe_target)}  # fmt: skip
+        d |= {
+            "direction": draw(st.sampled_from(["up", "down", "left", "right"])),
+            "amount": draw(st.integers(1, 1000)),
+            "target": draw(maybe_target),
+        }
     elif kind == "swipe":
         if draw(st.booleans()):
             d |= {"start": draw(target), "end": draw(target)}
         else:
-            d |= {"start": draw(maybe_target),
-                  "direction": draw(st.sampled_from(["up", "down", "left", "right"])),
-                  "distance": draw(st.none() | st.floats(0.01, 1))}  # fmt: skip
+            d |= {
+                "start": draw(maybe_target),
+                "direction": draw(st.sampled_from(["up", "down", "left", "right"])),
+                "distance": draw(st.none() | st.floats(0.01, 1)),
+            }
         d |= {"duration": draw(st.none() | gesture_seconds)}
     elif kind == "type":
-        d |= {"text": draw(typed_texts), "target": draw(maybe_target),
-              "clear_first": draw(st.booleans()), "press_enter": draw(st.booleans())}  # fmt: skip
+        d |= {
+            "text": draw(typed_texts),
+            "target": draw(maybe_target),
+            "clear_first": draw(st.booleans()),
+            "press_enter": draw(st.booleans()),
+        }
     elif kind == "key":
         d |= {"keys": draw(chords)}
     elif kind == "system_button":

@@ -118,8 +118,11 @@ def test_geometry_round_trips_through_json() -> None:
     again = ScreenGeometry.model_validate_json(g.model_dump_json())
     assert again == g
     assert json.loads(g.model_dump_json())["crop"] == {
-        "left": 15, "top": 30, "width": 885, "height": 570,
-    }  # fmt: skip
+        "left": 15,
+        "top": 30,
+        "width": 885,
+        "height": 570,
+    }
 
 
 def test_crop_that_misses_the_screen_is_refused() -> None:

@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import itertools
+import re
+from pathlib import Path
 
 import numpy as np
 import pytest
 from PIL import Image
 
-from screenpilot.perception.geometry import Size
-from screenpilot.perception.sizing import VisualBudget, smart_resize
-
 # transformers is part of the test extra. The PIL flavour of the Qwen2-VL image processor
 # (which Qwen3-VL uses) imports without torchvision; its module carries the same
 # smart_resize as the torchvision flavour.
 from transformers.models.qwen2_vl import image_processing_pil_qwen2_vl as reference
+
+from screenpilot.perception.geometry import Size
+from screenpilot.perception.sizing import VisualBudget, smart_resize
 
 SIDES = sorted(
     {1, 2, 15, 16, 17, 31, 32, 33, 48, 63, 64, 65, 100, 200, 255, 256, 257, 480, 511, 512}
@@ -96,3 +98,19 @@ def test_bad_sizes_are_refused_with_a_reason() -> None:
         smart_resize(10, 2100)
     with pytest.raises(ValueError, match="min_tokens <= max_tokens"):
         VisualBudget(min_tokens=100, max_tokens=10)
+
+
+def test_readme_token_table_matches_the_code() -> None:
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    rows = re.findall(
+        r"^\| (\d+x\d+)[^|]* \| (\d+x\d+) \| (\d+) \| (\d+x\d+) \| (\d+) \|$",
+        readme,
+        flags=re.MULTILINE,
+    )
+    assert len(rows) == 3
+    for screen, seen, tokens, seen_small, tokens_small in rows:
+        size = Size.parse(screen)
+        assert str(VisualBudget().resize(size)) == seen
+        assert VisualBudget().tokens(size) == int(tokens)
+        small = VisualBudget(max_tokens=1280)
+        assert (str(small.resize(size)), small.tokens(size)) == (seen_small, int(tokens_small))

@@ -54,13 +54,31 @@ def act(data: dict[str, Any], geometry: ScreenGeometry = DESKTOP) -> Action:
 
 def test_the_tool_enums_are_qwen3_vl_s_exactly() -> None:
     assert COMPUTER_USE_ACTIONS == (
-        "key", "type", "mouse_move", "left_click", "left_click_drag", "right_click",
-        "middle_click", "double_click", "triple_click", "scroll", "hscroll", "wait",
-        "terminate", "answer",
-    )  # fmt: skip
+        "key",
+        "type",
+        "mouse_move",
+        "left_click",
+        "left_click_drag",
+        "right_click",
+        "middle_click",
+        "double_click",
+        "triple_click",
+        "scroll",
+        "hscroll",
+        "wait",
+        "terminate",
+        "answer",
+    )
     assert MOBILE_USE_ACTIONS == (
-        "click", "long_press", "swipe", "type", "answer", "system_button", "wait", "terminate",
-    )  # fmt: skip
+        "click",
+        "long_press",
+        "swipe",
+        "type",
+        "answer",
+        "system_button",
+        "wait",
+        "terminate",
+    )
     assert TOOL_SCALE == {"computer_use": 1000, "mobile_use": 999}
 
 
@@ -89,53 +107,81 @@ def test_computer_use_calls_become_actions_in_screen_pixels() -> None:
 def test_mobile_use_calls_divide_by_999() -> None:
     tap = act(call("mobile_use", action="click", coordinate=[999, 0]), PHONE)
     assert tap == Click(target=ScreenPoint(x=1075, y=4))  # off the corner
-    swipe = act(call("mobile_use", action="swipe", coordinate=[499.5, 799.2],
-                     coordinate2=[499.5, 199.8]), PHONE)  # fmt: skip
+    swipe = act(
+        call("mobile_use", action="swipe", coordinate=[499.5, 799.2], coordinate2=[499.5, 199.8]),
+        PHONE,
+    )
     assert isinstance(swipe, Swipe)
     assert swipe.start == ScreenPoint(x=540, y=1920)
     assert swipe.end is not None and (swipe.end.x, swipe.end.y) == pytest.approx((540, 480))
     assert act(call("mobile_use", action="system_button", button="menu"), PHONE) == SystemButton(
         button="recents"
     )
-    assert act(call("mobile_use", action="long_press", coordinate=[10, 500], time=2),
-               PHONE) == LongPress(target=ScreenPoint(x=10 / 999 * 1080, y=500 / 999 * 2400),
-                                   duration=2)  # fmt: skip
+    assert act(
+        call("mobile_use", action="long_press", coordinate=[10, 500], time=2), PHONE
+    ) == LongPress(target=ScreenPoint(x=10 / 999 * 1080, y=500 / 999 * 2400), duration=2)
 
 
 BAD_CALLS: list[tuple[dict[str, Any], str, str]] = [
-    (call("computer_use", action="left_click", coordinate=[1200, 3]), "arguments.coordinate.0",
-     "less than or equal to 1000"),
-    (call("computer_use", action="left_click", coordinate=[-1, 3]), "arguments.coordinate.0",
-     "greater than or equal to 0"),
-    (call("computer_use", action="left_click", coordinate=[1, 2, 3]), "arguments.coordinate",
-     "at most 2 items"),
-    (call("computer_use", action="left_click", coordinate=["1", 2]), "arguments.coordinate.0",
-     "valid number"),
+    (
+        call("computer_use", action="left_click", coordinate=[1200, 3]),
+        "arguments.coordinate.0",
+        "less than or equal to 1000",
+    ),
+    (
+        call("computer_use", action="left_click", coordinate=[-1, 3]),
+        "arguments.coordinate.0",
+        "greater than or equal to 0",
+    ),
+    (
+        call("computer_use", action="left_click", coordinate=[1, 2, 3]),
+        "arguments.coordinate",
+        "at most 2 items",
+    ),
+    (
+        call("computer_use", action="left_click", coordinate=["1", 2]),
+        "arguments.coordinate.0",
+        "valid number",
+    ),
     (call("computer_use", action="left_click_drag"), "arguments", "needs `coordinate`"),
     (call("computer_use", action="key", keys=[]), "arguments.keys", "at least one key"),
-    (call("computer_use", action="key", keys=["ctrl", "enterr"]), "arguments.keys",
-     "unknown key 'enterr'"),
+    (
+        call("computer_use", action="key", keys=["ctrl", "enterr"]),
+        "arguments.keys",
+        "unknown key 'enterr'",
+    ),
     (call("computer_use", action="scroll", pixels=0), "arguments.pixels", "non-zero whole"),
     (call("computer_use", action="scroll", pixels=1.5), "arguments.pixels", "non-zero whole"),
     (call("computer_use", action="wait", time=-3), "arguments.time", "greater than 0"),
     (call("computer_use", action="type", text=""), "arguments.text", "must not be empty"),
-    (call("computer_use", action="type", text="hi", coordinate=[1, 1]), "arguments",
-     "`coordinate` does not apply to action 'type'"),
+    (
+        call("computer_use", action="type", text="hi", coordinate=[1, 1]),
+        "arguments",
+        "`coordinate` does not apply to action 'type'",
+    ),
     (call("computer_use", action="fly"), "arguments.action", "Input should be 'key'"),
-    (call("computer_use", action="answer", text="x", extra=1), "arguments.extra",
-     "Extra inputs"),
+    (call("computer_use", action="answer", text="x", extra=1), "arguments.extra", "Extra inputs"),
     (call("mobile_use", action="long_press", coordinate=[1, 1]), "arguments", "needs `time`"),
-    (call("mobile_use", action="long_press", coordinate=[1, 1], time=90), "arguments",
-     "at most 60 s"),
+    (
+        call("mobile_use", action="long_press", coordinate=[1, 1], time=90),
+        "arguments",
+        "at most 60 s",
+    ),
     (call("mobile_use", action="swipe", coordinate=[1, 1]), "arguments", "needs `coordinate2`"),
-    (call("mobile_use", action="system_button", button="Power"), "arguments.button",
-     "'Back', 'Home', 'Menu' or 'Enter'"),
-    (call("mobile_use", action="terminate", status="ok"), "arguments.status",
-     "'success' or 'failure'"),
+    (
+        call("mobile_use", action="system_button", button="Power"),
+        "arguments.button",
+        "'Back', 'Home', 'Menu' or 'Enter'",
+    ),
+    (
+        call("mobile_use", action="terminate", status="ok"),
+        "arguments.status",
+        "'success' or 'failure'",
+    ),
     (call("mobile_use", action="key", text="x"), "arguments.action", "Input should be 'click'"),
     ({"name": "browser_use", "arguments": {}}, "name", "'browser_use' is not one of"),
     ({"arguments": {"action": "click"}}, "name", "is missing"),
-]  # fmt: skip
+]
 
 
 @pytest.mark.parametrize(("data", "field", "reason"), BAD_CALLS)
@@ -149,13 +195,22 @@ def test_invalid_tool_call_arguments_name_the_field_and_the_reason(
 
 
 NO_EQUIVALENT: list[tuple[Action, ToolName, str]] = [
-    (Click(target=ScreenPoint(x=5, y=5), button="right", count=2), "computer_use",
-     "no right click repeated 2 times"),
-    (Drag(start=ScreenPoint(x=9, y=9), end=ScreenPoint(x=50, y=50)), "computer_use",
-     "send a hover to the start first"),
+    (
+        Click(target=ScreenPoint(x=5, y=5), button="right", count=2),
+        "computer_use",
+        "no right click repeated 2 times",
+    ),
+    (
+        Drag(start=ScreenPoint(x=9, y=9), end=ScreenPoint(x=50, y=50)),
+        "computer_use",
+        "send a hover to the start first",
+    ),
     (Drag(end=ScreenPoint(x=50, y=50), duration=1), "computer_use", "no duration"),
-    (TypeText(text="bob", target=Description(text="Name")), "computer_use",
-     "click the target first"),
+    (
+        TypeText(text="bob", target=Description(text="Name")),
+        "computer_use",
+        "click the target first",
+    ),
     (TypeText(text="bob", clear_first=True), "mobile_use", "cannot clear a field"),
     (TypeText(text="bob", press_enter=True), "computer_use", "send Enter after it"),
     (Wait(until_text="Saved"), "mobile_use", "only waits a number of seconds"),
@@ -167,8 +222,11 @@ NO_EQUIVALENT: list[tuple[Action, ToolName, str]] = [
     (Click(), "mobile_use", "needs a coordinate"),
     (Click(target=ScreenPoint(x=5, y=5), count=2), "mobile_use", "only taps once"),
     (Swipe(direction="up"), "mobile_use", "resolve the direction"),
-    (Swipe(start=ScreenPoint(x=9, y=9), end=ScreenPoint(x=9, y=90), duration=1), "mobile_use",
-     "no duration"),
+    (
+        Swipe(start=ScreenPoint(x=9, y=9), end=ScreenPoint(x=9, y=90), duration=1),
+        "mobile_use",
+        "no duration",
+    ),
     (Scroll(direction="down"), "mobile_use", "mobile_use has no 'scroll' action"),
     (Key(keys=["ctrl", "c"]), "mobile_use", "mobile_use has no 'key' action"),
     (Hover(target=ScreenPoint(x=9, y=9)), "mobile_use", "no 'hover' action"),
@@ -176,7 +234,7 @@ NO_EQUIVALENT: list[tuple[Action, ToolName, str]] = [
     (SystemButton(button="home"), "computer_use", "no 'system_button' action"),
     (OpenApp(app="com.android.settings"), "mobile_use", "no 'open_app' action"),
     (OpenApp(app="gedit"), "computer_use", "no 'open_app' action"),
-]  # fmt: skip
+]
 
 
 @pytest.mark.parametrize(("action", "tool", "reason"), NO_EQUIVALENT)
@@ -189,16 +247,20 @@ def test_actions_without_an_exact_counterpart_are_refused(
 
 
 def test_tool_call_dict_writes_what_the_model_writes() -> None:
-    c = action_to_tool_call(Scroll(direction="down", amount=3, target=ScreenPoint(x=960, y=540)),
-                            "computer_use", DESKTOP)  # fmt: skip
+    c = action_to_tool_call(
+        Scroll(direction="down", amount=3, target=ScreenPoint(x=960, y=540)),
+        "computer_use",
+        DESKTOP,
+    )
     assert tool_call_dict(c) == {
         "name": "computer_use",
         "arguments": {"action": "scroll", "pixels": -3, "coordinate": [500, 500]},
     }
     c = action_to_tool_call(SystemButton(button="recents"), "mobile_use", PHONE)
     assert tool_call_dict(c) == {
-        "name": "mobile_use", "arguments": {"action": "system_button", "button": "Menu"},
-    }  # fmt: skip
+        "name": "mobile_use",
+        "arguments": {"action": "system_button", "button": "Menu"},
+    }
 
 
 # ---------------------------------------------------------------- round trips
@@ -227,15 +289,21 @@ def convertible_actions(draw: st.DrawFn) -> tuple[ScreenGeometry, ToolName, Acti
         st.builds(Finish, status=st.sampled_from(["success", "failure"])),
     ]
     if tool == "computer_use":
-        clicks = st.sampled_from([("left", 1), ("right", 1), ("middle", 1), ("left", 2),
-                                  ("left", 3)])  # fmt: skip
+        clicks = st.sampled_from(
+            [("left", 1), ("right", 1), ("middle", 1), ("left", 2), ("left", 3)]
+        )
         options = [
-            st.builds(lambda bc, t: Click(target=t, button=bc[0], count=bc[1]), clicks,
-                      st.none() | point),  # fmt: skip
+            st.builds(
+                lambda bc, t: Click(target=t, button=bc[0], count=bc[1]), clicks, st.none() | point
+            ),
             st.builds(Hover, target=point),
             st.builds(Drag, end=point),
-            st.builds(Scroll, direction=st.sampled_from(["up", "down", "left", "right"]),
-                      amount=st.integers(1, 1000), target=st.none() | point),  # fmt: skip
+            st.builds(
+                Scroll,
+                direction=st.sampled_from(["up", "down", "left", "right"]),
+                amount=st.integers(1, 1000),
+                target=st.none() | point,
+            ),
             st.builds(Key, keys=chords),
         ]
     else:
@@ -249,8 +317,9 @@ def convertible_actions(draw: st.DrawFn) -> tuple[ScreenGeometry, ToolName, Acti
 
 
 @given(convertible_actions())
-def test_action_to_tool_call_to_action_is_lossless(case: tuple[ScreenGeometry, ToolName,
-                                                                Action]) -> None:  # fmt: skip
+def test_action_to_tool_call_to_action_is_lossless(
+    case: tuple[ScreenGeometry, ToolName, Action],
+) -> None:
     geometry, tool, action = case
     tool_call = action_to_tool_call(action, tool, geometry)
     back = tool_call_to_action(parse_tool_call(tool_call_dict(tool_call)), geometry)
@@ -264,8 +333,14 @@ def _lands_unmoved(g: ScreenGeometry, xy: list[int], scale: int) -> bool:
     crop = g.crop_rect
     sx = g.capture.width / g.screen.width
     sy = g.capture.height / g.screen.height
-    x = g.screen.left + (crop.left + xy[0] / scale * g.image.width * crop.width / g.image.width) / sx
-    y = g.screen.top + (crop.top + xy[1] / scale * g.image.height * crop.height / g.image.height) / sy
+    x = (
+        g.screen.left
+        + (crop.left + xy[0] / scale * g.image.width * crop.width / g.image.width) / sx
+    )
+    y = (
+        g.screen.top
+        + (crop.top + xy[1] / scale * g.image.height * crop.height / g.image.height) / sy
+    )
     p = ScreenPoint(x=x, y=y)
     return g.screen_box.contains(p) and not g.in_corner_zone(p)
 
@@ -316,8 +391,9 @@ def model_calls(draw: st.DrawFn) -> tuple[ScreenGeometry, dict[str, Any]]:
 
 
 @given(model_calls())
-def test_tool_call_to_action_to_tool_call_is_exact(case: tuple[ScreenGeometry,
-                                                             dict[str, Any]]) -> None:  # fmt: skip
+def test_tool_call_to_action_to_tool_call_is_exact(
+    case: tuple[ScreenGeometry, dict[str, Any]],
+) -> None:
     geometry, data = case
     action = tool_call_to_action(parse_tool_call(data), geometry)
     again = tool_call_dict(action_to_tool_call(action, data["name"], geometry))

@@ -219,9 +219,7 @@ class Wait(_Action):
 
     @model_validator(mode="after")
     def _one_condition(self) -> Self:
-        given = [
-            name for name in ("seconds", "until_text", "until_element") if getattr(self, name)
-        ]
+        given = [name for name in ("seconds", "until_text", "until_element") if getattr(self, name)]
         if len(given) != 1:
             raise ValueError(
                 "a wait needs exactly one of `seconds`, `until_text`, `until_element`"

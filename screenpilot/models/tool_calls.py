@@ -95,14 +95,13 @@ class _Arguments(BaseModel):
     def _parameters_fit_action(self) -> Self:
         required, optional = self.PARAMETERS[self.action]
         given = {
-            name for name in type(self).model_fields if name != "action" and getattr(self, name)
-            is not None
+            name
+            for name in type(self).model_fields
+            if name != "action" and getattr(self, name) is not None
         }
         missing = sorted(required - given)
         if missing:
-            raise ValueError(
-                f"action {self.action!r} needs {', '.join(f'`{m}`' for m in missing)}"
-            )
+            raise ValueError(f"action {self.action!r} needs {', '.join(f'`{m}`' for m in missing)}")
         stray = sorted(given - required - optional)
         if stray:
             raise ValueError(
@@ -213,7 +212,11 @@ class MobileUseArguments(_Arguments):
 
     @model_validator(mode="after")
     def _gesture_length(self) -> Self:
-        if self.action == "long_press" and self.time is not None and self.time > MAX_GESTURE_SECONDS:
+        if (
+            self.action == "long_press"
+            and self.time is not None
+            and self.time > MAX_GESTURE_SECONDS
+        ):
             raise ValueError(f"a long press lasts at most {MAX_GESTURE_SECONDS:g} s")
         return self
 
@@ -393,8 +396,8 @@ _Coordinate = Callable[[object, str], tuple[float, float]]
 
 
 def _computer_arguments(action: Action, coordinate: _Coordinate) -> ComputerUseArguments:
-    Args = ComputerUseArguments
-    tool = "computer_use"
+    args_type = ComputerUseArguments
+    tool: ToolName = "computer_use"
     match action:
         case Click(button=button, count=count, target=target):
             name = {v: k for k, v in _CLICKS.items()}.get((button, count))
@@ -404,11 +407,11 @@ def _computer_arguments(action: Action, coordinate: _Coordinate) -> ComputerUseA
                     "(only left double/triple clicks)"
                 )
             xy = None if target is None else coordinate(target, "the click target")
-            return Args(action=name, coordinate=xy)  # type: ignore[arg-type]
+            return args_type(action=name, coordinate=xy)
         case Hover(target=target):
-            return Args(action="mouse_move", coordinate=coordinate(target, "the hover target"))
+            return args_type(action="mouse_move", coordinate=coordinate(target, "the hover target"))
         case Drag(start=None, end=end, duration=None):
-            return Args(action="left_click_drag", coordinate=coordinate(end, "the drag end"))
+            return args_type(action="left_click_drag", coordinate=coordinate(end, "the drag end"))
         case Drag(start=start) if start is not None:
             raise NoEquivalentError(
                 "computer_use's left_click_drag starts where the pointer is: send a hover to "
@@ -420,28 +423,32 @@ def _computer_arguments(action: Action, coordinate: _Coordinate) -> ComputerUseA
             sign = 1 if direction in ("up", "right") else -1
             xy = None if target is None else coordinate(target, "the scroll position")
             name = "scroll" if direction in ("up", "down") else "hscroll"
-            return Args(action=name, pixels=sign * amount, coordinate=xy)  # type: ignore[arg-type]
+            return args_type(action=name, pixels=sign * amount, coordinate=xy)
         case Key(keys=keys):
-            return Args(action="key", keys=keys)
-    return _shared_arguments(Args, action, tool)
+            return args_type(action="key", keys=keys)
+    return _shared_arguments(args_type, action, tool)
 
 
 def _mobile_arguments(action: Action, coordinate: _Coordinate) -> MobileUseArguments:
-    Args = MobileUseArguments
-    tool = "mobile_use"
+    args_type = MobileUseArguments
+    tool: ToolName = "mobile_use"
     match action:
         case Click(button="left", count=1, target=target) if target is not None:
-            return Args(action="click", coordinate=coordinate(target, "the tap target"))
+            return args_type(action="click", coordinate=coordinate(target, "the tap target"))
         case Click(target=None):
-            raise NoEquivalentError("mobile_use's click needs a coordinate; give the click a target")
+            raise NoEquivalentError(
+                "mobile_use's click needs a coordinate; give the click a target"
+            )
         case Click():
             raise NoEquivalentError("mobile_use only taps once: no other button, no double tap")
         case LongPress(target=target, duration=duration):
-            return Args(
-                action="long_press", coordinate=coordinate(target, "the press target"), time=duration
+            return args_type(
+                action="long_press",
+                coordinate=coordinate(target, "the press target"),
+                time=duration,
             )
         case Swipe(start=start, end=end, duration=None) if end is not None:
-            return Args(
+            return args_type(
                 action="swipe",
                 coordinate=coordinate(start, "the swipe start"),
                 coordinate2=coordinate(end, "the swipe end"),
@@ -455,8 +462,8 @@ def _mobile_arguments(action: Action, coordinate: _Coordinate) -> MobileUseArgum
             raise NoEquivalentError("mobile_use's swipe has no duration")
         case SystemButton(button=button):
             spelled = {v: k for k, v in _BUTTONS.items()}[button]
-            return Args(action="system_button", button=spelled)
-    return _shared_arguments(Args, action, tool)
+            return args_type(action="system_button", button=spelled)
+    return _shared_arguments(args_type, action, tool)
 
 
 _Args = TypeVar("_Args", ComputerUseArguments, MobileUseArguments)

@@ -53,9 +53,8 @@ class _Box(_Frozen):
     @model_validator(mode="after")
     def _ordered(self) -> Self:
         if self.x2 < self.x1 or self.y2 < self.y1:
-            raise ValueError(
-                f"a box needs x1 <= x2 and y1 <= y2, got ({self.x1}, {self.y1}, {self.x2}, {self.y2})"
-            )
+            corners = f"({self.x1}, {self.y1}, {self.x2}, {self.y2})"
+            raise ValueError(f"a box needs x1 <= x2 and y1 <= y2, got {corners}")
         return self
 
     @property

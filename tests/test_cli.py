@@ -1,0 +1,95 @@
+"""The command line, run as a user runs it: a real subprocess with no display."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import jsonschema
+
+
+def run(*args: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
+    env["COLUMNS"] = "200"
+    return subprocess.run(
+        [sys.executable, "-m", "screenpilot", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_import_needs_no_display_gpu_or_heavy_library() -> None:
+    code = (
+        "import sys, screenpilot, screenpilot.actions, screenpilot.perception, "
+        "screenpilot.models.tool_calls, screenpilot.agent, screenpilot.devices, "
+        "screenpilot.policies\n"
+        "heavy = {'torch', 'transformers', 'pyautogui', 'mss', 'ppadb', 'onnxruntime', "
+        "'typer', 'rich', 'cv2'}\n"
+        "print(sorted(heavy & set(sys.modules)))"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "DISPLAY"}
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True
+    )
+    assert out.stdout.strip() == "[]"
+
+
+def test_demo_runs_offline_and_refuses_the_bad_answer() -> None:
+    result = run("demo")
+    assert result.returncode == 0, result.stderr
+    assert "1920x1088" in result.stdout and "2040" in result.stdout
+    assert "1504x832" in result.stdout and "1222" in result.stdout
+    assert '"type":"click"' in result.stdout
+    assert '"keys":["ctrl","s"]' in result.stdout
+    assert "refused" in result.stdout and "less than or equal to 1000" in result.stdout
+
+
+def test_tokens_command() -> None:
+    result = run("tokens", "1920x1080", "--max-tokens", "1280")
+    assert result.returncode == 0
+    assert "1920x1080 -> 1504x832: 1222 visual tokens" in result.stdout
+    assert run("tokens", "19x20x30").returncode == 2
+    assert run("tokens", "10x5000").returncode == 2
+
+
+def test_tool_call_command_prints_the_action_and_exits_2_on_bad_input() -> None:
+    ok = run(
+        "tool-call",
+        '{"name": "computer_use", "arguments": {"action": "left_click", "coordinate": [500, 500]}}',
+        "--screen",
+        "1280x720",
+    )
+    assert ok.returncode == 0, ok.stderr
+    assert json.loads(ok.stdout) == {
+        "type": "click",
+        "target": {"x": 640.0, "y": 360.0, "kind": "point"},
+        "button": "left",
+        "count": 1,
+    }
+    bad = run("tool-call", '{"name": "computer_use", "arguments": {"action": "wait"}}')
+    assert bad.returncode == 2
+    assert "needs `time`" in bad.stderr
+    garbage = run("tool-call", "not json at all")
+    assert garbage.returncode == 2
+    assert "invalid call" in garbage.stderr
+
+
+def test_schema_command_writes_a_valid_schema(tmp_path: Path) -> None:
+    target = tmp_path / "actions.schema.json"
+    result = run("schema", "--output", str(target))
+    assert result.returncode == 0
+    jsonschema.Draft202012Validator.check_schema(json.loads(target.read_text()))
+
+
+def test_version_and_help() -> None:
+    assert run("--version").stdout.strip() == "screenpilot 0.1.0"
+    helped = run("--help")
+    assert helped.returncode == 0
+    for command in ("demo", "tokens", "schema", "tool-call"):
+        assert command in helped.stdout
