@@ -153,7 +153,7 @@ BAD_CALLS: list[tuple[dict[str, Any], str, str]] = [
     (call("computer_use", action="scroll", pixels=0), "arguments.pixels", "non-zero whole"),
     (call("computer_use", action="scroll", pixels=1.5), "arguments.pixels", "non-zero whole"),
     (call("computer_use", action="wait", time=-3), "arguments.time", "greater than 0"),
-    (call("computer_use", action="type", text=""), "arguments.text", "must not be empty"),
+    (call("computer_use", action="type", text=""), "arguments.text", "at least 1 character"),
     (
         call("computer_use", action="type", text="hi", coordinate=[1, 1]),
         "arguments",
@@ -191,6 +191,19 @@ def test_invalid_tool_call_arguments_name_the_field_and_the_reason(
     with pytest.raises(InvalidInputError) as info:
         parse_tool_call(data)
     assert field in [path for path, _ in info.value.problems], info.value.problems
+    assert reason in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("data", "reason"),
+    [
+        (call("computer_use", action="type", text="a\x07b"), "`text`: contains control characters"),
+        (call("computer_use", action="scroll", pixels=5000), "`amount`: Input should be less"),
+    ],
+)
+def test_valid_calls_asking_for_refused_actions_say_why(data: dict[str, Any], reason: str) -> None:
+    with pytest.raises(InvalidInputError, match="invalid action from a computer_use") as info:
+        act(data)
     assert reason in str(info.value)
 
 

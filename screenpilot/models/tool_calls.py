@@ -27,9 +27,9 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    PlainSerializer,
     TypeAdapter,
     ValidationError,
-    field_serializer,
     field_validator,
     model_validator,
 )
@@ -71,15 +71,23 @@ MobileButton = Literal["Back", "Home", "Menu", "Enter"]
 #: The resolution each tool's prompt states, i.e. the divisor of its coordinates.
 TOOL_SCALE: dict[ToolName, int] = {"computer_use": 1000, "mobile_use": 999}
 
-_Number = Annotated[float, Field(strict=True, allow_inf_nan=False)]
-_ModelCoordinate = tuple[
-    Annotated[_Number, Field(ge=0, le=1000)], Annotated[_Number, Field(ge=0, le=1000)]
-]
-_Time = Annotated[_Number, Field(gt=0, le=MAX_WAIT_SECONDS)]
-
 
 def _plain_number(value: float) -> int | float:
     return int(value) if float(value).is_integer() else value
+
+
+def _plain_pair(xy: tuple[float, float]) -> list[int | float]:
+    return [_plain_number(v) for v in xy]
+
+
+# Numbers are written back the way the model writes them: whole numbers without ".0".
+_Number = Annotated[float, Field(strict=True, allow_inf_nan=False), PlainSerializer(_plain_number)]
+_ModelCoordinate = Annotated[
+    tuple[Annotated[_Number, Field(ge=0, le=1000)], Annotated[_Number, Field(ge=0, le=1000)]],
+    PlainSerializer(_plain_pair),
+]
+_Time = Annotated[_Number, Field(gt=0, le=MAX_WAIT_SECONDS)]
+_Text = Annotated[str, Field(min_length=1)]
 
 
 class _Arguments(BaseModel):
@@ -143,7 +151,7 @@ class ComputerUseArguments(_Arguments):
 
     action: ComputerUseAction
     keys: list[str] | None = None
-    text: str | None = None
+    text: _Text | None = None
     coordinate: _ModelCoordinate | None = None
     pixels: _Number | None = None
     time: _Time | None = None
@@ -160,21 +168,6 @@ class ComputerUseArguments(_Arguments):
         if pixels == 0 or not float(pixels).is_integer():
             raise ValueError(f"must be a non-zero whole number of wheel clicks, got {pixels}")
         return pixels
-
-    @field_validator("text")
-    @classmethod
-    def _some_text(cls, text: str) -> str:
-        if not text:
-            raise ValueError("must not be empty")
-        return text
-
-    @field_serializer("coordinate")
-    def _coordinate_numbers(self, xy: tuple[float, float] | None) -> list[int | float] | None:
-        return None if xy is None else [_plain_number(v) for v in xy]
-
-    @field_serializer("pixels", "time")
-    def _numbers(self, value: float | None) -> int | float | None:
-        return None if value is None else _plain_number(value)
 
 
 def _button_spelling(value: Any) -> Any:
@@ -198,17 +191,10 @@ class MobileUseArguments(_Arguments):
     action: MobileUseAction
     coordinate: _ModelCoordinate | None = None
     coordinate2: _ModelCoordinate | None = None
-    text: str | None = None
+    text: _Text | None = None
     time: _Time | None = None
     button: Annotated[MobileButton, BeforeValidator(_button_spelling)] | None = None
     status: Literal["success", "failure"] | None = None
-
-    @field_validator("text")
-    @classmethod
-    def _some_text(cls, text: str) -> str:
-        if not text:
-            raise ValueError("must not be empty")
-        return text
 
     @model_validator(mode="after")
     def _gesture_length(self) -> Self:
@@ -219,14 +205,6 @@ class MobileUseArguments(_Arguments):
         ):
             raise ValueError(f"a long press lasts at most {MAX_GESTURE_SECONDS:g} s")
         return self
-
-    @field_serializer("coordinate", "coordinate2")
-    def _coordinate_numbers(self, xy: tuple[float, float] | None) -> list[int | float] | None:
-        return None if xy is None else [_plain_number(v) for v in xy]
-
-    @field_serializer("time")
-    def _numbers(self, value: float | None) -> int | float | None:
-        return None if value is None else _plain_number(value)
 
 
 class ComputerUseCall(BaseModel):
@@ -302,11 +280,20 @@ class _Placer:
 
 
 def tool_call_to_action(call: ToolCall, geometry: ScreenGeometry) -> Action:
-    """The action a validated tool call asks for, with its coordinates on the screen."""
+    """The action a validated tool call asks for, with its coordinates on the screen.
+
+    Raises `InvalidInputError` when the call is well-formed for the tool but asks for an
+    action screenpilot refuses (text with control characters, a 5000-click scroll...).
+    """
     at = _Placer(geometry, TOOL_SCALE[call.name])
-    if isinstance(call, ComputerUseCall):
-        return _computer_action(call.arguments, at)
-    return _mobile_action(call.arguments, at)
+    try:
+        if isinstance(call, ComputerUseCall):
+            return _computer_action(call.arguments, at)
+        return _mobile_action(call.arguments, at)
+    except ValidationError as error:
+        raise InvalidInputError.from_validation(
+            f"action from a {call.name} {call.arguments.action!r} call", error
+        ) from None
 
 
 def _computer_action(args: ComputerUseArguments, at: _Placer) -> Action:
