@@ -27,7 +27,9 @@ def geometries(draw: st.DrawFn, *, allow_crop: bool = True) -> ScreenGeometry:
         ch = draw(st.integers(32, g.capture.height))
         cl = draw(st.integers(0, g.capture.width - cw))
         ct = draw(st.integers(0, g.capture.height - ch))
-        g = g.model_copy(update={"crop": Rect(left=cl, top=ct, width=cw, height=ch)})
+        g = ScreenGeometry.model_validate(
+            {**dict(g), "crop": Rect(left=cl, top=ct, width=cw, height=ch)}
+        )
     crop = g.crop_rect.size
     if max(crop.width, crop.height) / min(crop.width, crop.height) > 200:
         return g.with_image(crop)

@@ -210,7 +210,7 @@ class ScreenGeometry(_Frozen):
 
     def with_image(self, image: Size) -> ScreenGeometry:
         """The same capture and crop, sent at another image size (after a resize)."""
-        return self.model_copy(update={"image": image})
+        return self._replace(image=image)
 
     def cropped(self, box: ScreenBox, image: Size | None = None) -> ScreenGeometry:
         """A geometry for a crop of this capture around `box` (screen frame), e.g. to ground
@@ -229,7 +229,7 @@ class ScreenGeometry(_Frozen):
         right = min(cap.width, max(left + 1, math.ceil((box.x2 - self.screen.left) * sx)))
         bottom = min(cap.height, max(top + 1, math.ceil((box.y2 - self.screen.top) * sy)))
         crop = Rect(left=left, top=top, width=right - left, height=bottom - top)
-        return self.model_copy(update={"crop": crop, "image": image or crop.size})
+        return self._replace(crop=crop, image=image or crop.size)
 
     # ----------------------------------------------------------------- model <-> image
     def model_to_image(self, point: ModelPoint, scale: int = MODEL_SCALE) -> ImagePoint:
@@ -335,6 +335,10 @@ class ScreenGeometry(_Frozen):
         return self.guard(point) != self.clamp(point)
 
     # ----------------------------------------------------------------- internals
+    def _replace(self, **changes: object) -> ScreenGeometry:
+        # Unlike model_copy(update=...), this validates the result.
+        return type(self).model_validate({**dict(self), **changes})
+
     def _capture_per_unit(self) -> tuple[float, float]:
         return (
             self.capture.width / self.screen.width,
