@@ -1,0 +1,91 @@
+"""Change detection and the wait for a stable screen."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from screenpilot.perception.change import (
+    changed_fraction,
+    changed_regions,
+    wait_until_stable,
+)
+from screenpilot.perception.geometry import Rect
+
+
+def frame(h: int = 1080, w: int = 1920, value: int = 200) -> np.ndarray:
+    return np.full((h, w, 3), value, dtype=np.uint8)
+
+
+def test_equal_frames_have_no_change() -> None:
+    a = frame()
+    assert changed_fraction(a, a.copy()) == 0.0
+    assert changed_regions(a, a.copy()) == []
+
+
+def test_jitter_within_tolerance_is_not_change() -> None:
+    a = frame()
+    b = a.copy()
+    b[100:200, 100:200] += 5
+    assert changed_regions(a, b) == []
+    assert changed_fraction(a, b) == 0.0
+
+
+def test_regions_cover_each_change_and_stay_small() -> None:
+    a = frame()
+    b = a.copy()
+    b[500:520, 300:400] = 0  # a word typed into a field
+    b[1070:1080, 1910:1920] = 0  # a corner of the screen, at the partial last tile row
+    regions = changed_regions(a, b)
+    assert len(regions) == 2
+    first, second = sorted(regions, key=lambda r: r.top)
+    assert first.left <= 300 and first.left + first.width >= 400
+    assert first.top <= 500 and first.top + first.height >= 520
+    assert first.width * first.height < 0.02 * 1920 * 1080
+    assert second.left + second.width == 1920 and second.top + second.height == 1080
+
+
+def test_touching_changes_merge_and_a_resize_is_all_change() -> None:
+    a = frame(256, 256)
+    b = a.copy()
+    b[10:20, 10:20] = 0
+    b[40:50, 40:50] = 0
+    assert len(changed_regions(a, b)) == 1
+    assert changed_regions(a, frame(128, 256)) == [Rect(width=256, height=128)]
+    assert changed_fraction(a, frame(128, 256)) == 1.0
+
+
+class FakeScreen:
+    """Frames that change for a while then hold still, and a clock that advances by sleeps."""
+
+    def __init__(self, changes: int) -> None:
+        self.changes, self.now, self.grabs = changes, 0.0, 0
+
+    def capture(self) -> np.ndarray:
+        self.grabs += 1
+        value = min(self.grabs, self.changes + 1) * 10
+        return frame(64, 64, value)
+
+    def clock(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.now += seconds
+
+
+def test_wait_until_stable_returns_once_frames_repeat() -> None:
+    screen = FakeScreen(changes=3)
+    settled = wait_until_stable(
+        screen.capture, timeout=5, interval=0.1, clock=screen.clock, sleep=screen.sleep
+    )
+    assert settled.stable
+    assert settled.frames == 5  # 4 changing frames, then one repeat
+    assert settled.waited == 0.4
+
+
+def test_wait_until_stable_gives_up_at_the_timeout() -> None:
+    screen = FakeScreen(changes=1000)
+    settled = wait_until_stable(
+        screen.capture, timeout=1, interval=0.1, clock=screen.clock, sleep=screen.sleep
+    )
+    assert not settled.stable
+    assert 1.0 <= settled.waited < 1.2
