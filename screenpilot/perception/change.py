@@ -72,7 +72,7 @@ def changed_regions(
     rows, cols = -(-h // tile), -(-w // tile)
     channels = moved.shape[1] // w
     padded = np.pad(moved, ((0, rows * tile - h), (0, (cols * tile - w) * channels)))
-    tiles: NDArray[np.bool_] = padded.reshape(rows, tile, cols, tile * channels).any(axis=(1, 3))
+    tiles = np.asarray(padded.reshape(rows, tile, cols, tile * channels).any(axis=(1, 3)))
     if not tiles.any():
         return []
     grown = tiles.copy()
