@@ -1,0 +1,267 @@
+"""The Linux/X desktop as a device: mss screenshots, pyautogui input, xclip for Unicode text,
+AT-SPI elements when an accessibility bus is there.
+
+pyautogui and mss are imported when a `Desktop` is made, not when this module is imported,
+so that `import screenpilot` works without a display. pyautogui's fail-safe stays on (a
+person can abort by slamming the pointer into a corner); our own targets are kept off the
+corners by the geometry, so the fail-safe only ever fires for a person.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from typing import Any, Literal
+
+import numpy as np
+
+from screenpilot.devices.atspi import AccessibilityReader, load_pyatspi
+from screenpilot.devices.x11_clipboard import Clipboard
+from screenpilot.errors import ScreenpilotError
+from screenpilot.perception.elements import Element
+from screenpilot.perception.geometry import Rect, ScreenGeometry, ScreenPoint
+from screenpilot.perception.screenshot import Screenshot
+
+log = logging.getLogger(__name__)
+
+Direction = Literal["up", "down", "left", "right"]
+
+# Canonical key names (actions/keys.py) that pyautogui spells differently.
+_PYAUTOGUI_KEYS = {
+    "super": "winleft", "escape": "esc", "menu": "apps", "printscreen": "printscreen",
+    "playpause": "playpause", "nexttrack": "nexttrack", "prevtrack": "prevtrack",
+}  # fmt: skip
+#: Time between the pointer reaching a drag's start and the button going down.
+_SETTLE = 0.05
+
+
+class DesktopError(ScreenpilotError):
+    """The desktop cannot be used: no display, no X server, a missing helper, a bad target."""
+
+
+def _require_display() -> str:
+    display = os.environ.get("DISPLAY")
+    if not display:
+        raise DesktopError(
+            "no DISPLAY is set: run inside an X session, or start a virtual one "
+            "(`Xvfb :99 -screen 0 1920x1080x24 & export DISPLAY=:99`)"
+        )
+    try:
+        from Xlib import display as xdisplay
+        from Xlib.error import DisplayError
+
+        xdisplay.Display(display).close()
+    except DisplayError as error:
+        raise DesktopError(f"cannot reach the X server at DISPLAY={display}: {error}") from None
+    except ImportError:
+        raise DesktopError(
+            "the desktop extra is not installed: pip install 'screenpilot[desktop]'"
+        ) from None
+    return display
+
+
+class Desktop:
+    """One monitor (or all of them) of an X display.
+
+    `monitor` follows mss: 0 is the union of all monitors, 1.. each monitor. `region`, in
+    pixels of that monitor, limits what screenshots show. `accessibility` reads AT-SPI
+    elements when a D-Bus session with pyatspi is available.
+    """
+
+    def __init__(
+        self,
+        monitor: int = 1,
+        *,
+        region: Rect | None = None,
+        accessibility: bool = True,
+    ) -> None:
+        self.display = _require_display()
+        try:
+            import mss
+            import pyautogui
+        except ImportError as error:
+            raise DesktopError(
+                f"the desktop extra is not installed ({error.name} is missing): "
+                "pip install 'screenpilot[desktop]'"
+            ) from None
+        pyautogui.PAUSE = 0  # the default sleeps 0.1 s after every call
+        pyautogui.FAILSAFE = True
+        self._gui = pyautogui
+        self._mss = mss.MSS()
+        monitors = self._mss.monitors
+        if not 0 <= monitor < len(monitors):
+            self._mss.close()
+            raise DesktopError(
+                f"there is no monitor {monitor}: this display has {len(monitors) - 1} "
+                "(0 means all of them)"
+            )
+        self._monitors = [dict(m) for m in monitors]
+        area = monitors[monitor]
+        screen = Rect(
+            left=area["left"], top=area["top"], width=area["width"], height=area["height"]
+        )
+        self._grab = {
+            "left": screen.left,
+            "top": screen.top,
+            "width": screen.width,
+            "height": screen.height,
+        }
+        self._geometry = ScreenGeometry.for_screen(
+            screen.width, screen.height, left=screen.left, top=screen.top
+        )
+        if region is not None:
+            self._geometry = ScreenGeometry(
+                screen=screen, capture=screen.size, crop=region, image=region.size
+            )
+        self._clipboard: Clipboard | None = None
+        pyatspi = load_pyatspi() if accessibility else None
+        self._a11y = AccessibilityReader(pyatspi) if pyatspi is not None else None
+
+    # ------------------------------------------------------------------ lifecycle
+    def close(self) -> None:
+        """Release the screen grabber and end any helper process (xclip)."""
+        if self._clipboard is not None:
+            self._clipboard.close()
+        self._mss.close()
+
+    def __enter__(self) -> Desktop:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # ------------------------------------------------------------------ seeing
+    @property
+    def geometry(self) -> ScreenGeometry:
+        return self._geometry
+
+    @property
+    def has_accessibility(self) -> bool:
+        return self._a11y is not None
+
+    def screenshot(self) -> Screenshot:
+        """The chosen monitor (cropped to the region, if any) as RGB pixels."""
+        try:
+            shot = self._mss.grab(self._grab)
+        except Exception as error:  # mss raises its own ScreenShotError, Xlib others
+            raise DesktopError(
+                f"cannot capture the screen of DISPLAY={self.display}: {error}"
+            ) from None
+        bgra = np.frombuffer(shot.bgra, dtype=np.uint8).reshape(shot.height, shot.width, 4)
+        crop = self._geometry.crop
+        if crop is not None:
+            bgra = bgra[crop.top : crop.top + crop.height, crop.left : crop.left + crop.width]
+        rgb = np.ascontiguousarray(bgra[:, :, 2::-1])
+        return Screenshot(pixels=rgb, geometry=self._geometry, taken_at=time.time())
+
+    def elements(self) -> list[Element]:
+        """Accessibility elements inside the captured area (empty without AT-SPI)."""
+        if self._a11y is None:
+            return []
+        shown = self._geometry.shown_box
+        return [e for e in self._a11y.elements() if shown.contains(e.box.center)]
+
+    # ------------------------------------------------------------------ acting
+    def move(self, point: ScreenPoint) -> None:
+        x, y = self._place(point)
+        self._input(self._gui.moveTo, x, y)
+
+    def click(self, point: ScreenPoint | None, button: str = "left", count: int = 1) -> None:
+        if point is None:
+            self._input(self._gui.click, clicks=count, interval=0.05, button=button)
+            return
+        x, y = self._place(point)
+        self._input(self._gui.click, x, y, clicks=count, interval=0.05, button=button)
+
+    def long_press(self, point: ScreenPoint, seconds: float) -> None:
+        x, y = self._place(point)
+        self._input(self._gui.moveTo, x, y)
+        self._input(self._gui.mouseDown, button="left")
+        try:
+            time.sleep(seconds)
+        finally:
+            self._input(self._gui.mouseUp, button="left")
+
+    def drag(
+        self, start: ScreenPoint | None, end: ScreenPoint, seconds: float | None = None
+    ) -> None:
+        if start is not None:
+            self._input(self._gui.moveTo, *self._place(start))
+            time.sleep(_SETTLE)
+        x, y = self._place(end)
+        self._input(self._gui.mouseDown, button="left")
+        try:
+            self._input(self._gui.moveTo, x, y, duration=0.3 if seconds is None else seconds)
+        finally:
+            self._input(self._gui.mouseUp, button="left")
+
+    def scroll(self, direction: Direction, amount: int, at: ScreenPoint | None = None) -> None:
+        where: dict[str, Any] = {}
+        if at is not None:
+            where["x"], where["y"] = self._place(at)
+        if direction in ("up", "down"):
+            self._input(self._gui.scroll, amount if direction == "up" else -amount, **where)
+        else:
+            self._input(self._gui.hscroll, amount if direction == "right" else -amount, **where)
+
+    def key(self, keys: list[str]) -> None:
+        """Press a chord (canonical key names, see actions/keys.py)."""
+        names = [_PYAUTOGUI_KEYS.get(k, k) for k in keys]
+        unknown = [k for k in names if k not in self._gui.KEYBOARD_KEYS]
+        if unknown:
+            raise DesktopError(f"this desktop has no key {unknown[0]!r}")
+        self._input(self._gui.hotkey, *names, interval=0.02)
+
+    def type_text(self, text: str) -> None:
+        """Type any text: keystrokes for ASCII, a clipboard paste for everything else.
+
+        The user's clipboard is put back afterwards (served by one xclip child until
+        `close()`).
+        """
+        if text.isascii():
+            self._input(self._gui.write, text)
+            return
+        if self._clipboard is None:
+            self._clipboard = Clipboard()
+        previous = self._clipboard.read()
+        self._clipboard.own(text.encode("utf-8"))
+        self._input(self._gui.hotkey, "ctrl", "v", interval=0.02)
+        time.sleep(0.3)  # the application fetches the selection after the keystroke
+        if previous:
+            self._clipboard.own(previous)
+        else:
+            self._clipboard.release()
+
+    # ------------------------------------------------------------------ internals
+    def _place(self, point: ScreenPoint) -> tuple[int, int]:
+        """Whole input coordinates for a point, refusing points outside every monitor and
+        keeping points off the captured screen's corners."""
+        inside = any(
+            m["left"] <= point.x < m["left"] + m["width"]
+            and m["top"] <= point.y < m["top"] + m["height"]
+            for m in self._monitors[1:] or self._monitors
+        )
+        if not inside:
+            raise DesktopError(
+                f"({point.x:g}, {point.y:g}) is outside every monitor of DISPLAY={self.display}"
+            )
+        if self._geometry.screen_box.contains(point):
+            point = self._geometry.guard(point)
+        return round(point.x), round(point.y)
+
+    def _input(self, call: Any, *args: Any, **kwargs: Any) -> None:
+        try:
+            call(*args, **kwargs)
+        except self._gui.FailSafeException:
+            raise DesktopError(
+                "stopped by pyautogui's fail-safe: the pointer was pushed into a screen corner"
+            ) from None
+        except (OSError, ConnectionError) as error:
+            raise DesktopError(f"lost the X server at DISPLAY={self.display}: {error}") from None
+        except Exception as error:
+            if type(error).__module__.startswith("Xlib"):
+                raise DesktopError(
+                    f"lost the X server at DISPLAY={self.display}: {error}"
+                ) from None
+            raise

@@ -1,0 +1,77 @@
+"""The X clipboard through xclip: read it, own it for a paste, give the user's content back.
+
+An X selection lives only while a process serves it, so putting text on the clipboard means
+keeping an xclip running. This module keeps at most one, as a child it started in the
+foreground (`-quiet`), and ends it in `close()`: no xclip outlives the device that started it.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import time
+
+from screenpilot.errors import ScreenpilotError
+
+
+class ClipboardError(ScreenpilotError):
+    """The clipboard could not be used."""
+
+
+class Clipboard:
+    """The CLIPBOARD selection of one X display."""
+
+    def __init__(self, env: dict[str, str] | None = None) -> None:
+        if shutil.which("xclip") is None:
+            raise ClipboardError(
+                "xclip is not installed; it is needed to type non-ASCII text "
+                "(apt-get install xclip)"
+            )
+        self._env = env
+        self._owner: subprocess.Popen[bytes] | None = None
+
+    def read(self) -> bytes | None:
+        """The clipboard's text, or None when it is empty or holds no text."""
+        try:
+            done = subprocess.run(
+                ["xclip", "-selection", "clipboard", "-o"],
+                capture_output=True, timeout=2, env=self._env, check=False,
+            )  # fmt: skip
+        except subprocess.TimeoutExpired:
+            return None
+        return done.stdout if done.returncode == 0 else None
+
+    def own(self, data: bytes, timeout: float = 2.0) -> None:
+        """Serve `data` as the clipboard until `release()`; returns once it is served."""
+        self.release()
+        owner = subprocess.Popen(
+            ["xclip", "-quiet", "-selection", "clipboard", "-i"],
+            stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            env=self._env,
+        )  # fmt: skip
+        assert owner.stdin is not None
+        owner.stdin.write(data)
+        owner.stdin.close()
+        self._owner = owner
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if owner.poll() is not None:
+                break
+            if self.read() == data:
+                return
+            time.sleep(0.01)
+        self.release()
+        raise ClipboardError("xclip did not take the clipboard (is the X server still there?)")
+
+    def release(self) -> None:
+        """Stop serving what `own()` put there."""
+        owner, self._owner = self._owner, None
+        if owner is not None and owner.poll() is None:
+            owner.terminate()
+            try:
+                owner.wait(timeout=2)
+            except subprocess.TimeoutExpired:
+                owner.kill()
+                owner.wait()
+
+    close = release
