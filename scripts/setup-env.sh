@@ -38,3 +38,8 @@ if [ -n "$extras" ]; then
 else
   "${pip[@]}" -e .
 fi
+if [[ ",$extras," == *,desktop,* ]]; then
+  # pyautogui drags in python3-xlib 0.15 (2013), whose Xlib fails on Xvfb's auth file;
+  # python-xlib >= 0.33 provides the same package and must be the one left installed.
+  "${pip[@]}" --force-reinstall --no-deps "python-xlib>=0.33"
+fi

@@ -3,7 +3,8 @@
 # Exits non-zero on the first failing check. Extra arguments go to pytest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/setup-env.sh test
+bash scripts/system-packages.sh
+bash scripts/setup-env.sh test desktop ocr
 export PATH="$PWD/.venv/bin:$PATH"
 
 echo "== ruff"

@@ -1,8 +1,34 @@
-"""Test-wide settings."""
+"""Test-wide settings and the shared virtual desktop."""
 
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+import pytest
 from hypothesis import settings
+
+from tests.xsession import XSession, x_session
 
 # Property tests judge correctness, not speed: a loaded CI machine must not fail them on
 # Hypothesis's per-example deadline. Speed lives in bench/.
 settings.register_profile("screenpilot", deadline=None, print_blob=True)
 settings.load_profile("screenpilot")
+
+
+@pytest.fixture(scope="session")
+def xsession() -> Iterator[XSession]:
+    """One private X desktop for all desktop tests; DISPLAY and the D-Bus address point at
+    it while the tests run and are put back afterwards."""
+    saved = {k: os.environ.get(k) for k in ("DISPLAY", "DBUS_SESSION_BUS_ADDRESS")}
+    with x_session() as session:
+        os.environ["DISPLAY"] = session.display
+        os.environ["DBUS_SESSION_BUS_ADDRESS"] = session.env["DBUS_SESSION_BUS_ADDRESS"]
+        try:
+            yield session
+        finally:
+            for key, value in saved.items():
+                if value is None:
+                    os.environ.pop(key, None)
+                else:
+                    os.environ[key] = value

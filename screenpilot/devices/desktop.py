@@ -12,11 +12,12 @@ from __future__ import annotations
 import logging
 import os
 import time
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 
 from screenpilot.devices.atspi import AccessibilityReader, load_pyatspi
+from screenpilot.devices.protocol import Direction, SystemButtonName, UnsupportedActionError
 from screenpilot.devices.x11_clipboard import Clipboard
 from screenpilot.errors import ScreenpilotError
 from screenpilot.perception.elements import Element
@@ -24,8 +25,6 @@ from screenpilot.perception.geometry import Rect, ScreenGeometry, ScreenPoint
 from screenpilot.perception.screenshot import Screenshot
 
 log = logging.getLogger(__name__)
-
-Direction = Literal["up", "down", "left", "right"]
 
 # Canonical key names (actions/keys.py) that pyautogui spells differently.
 _PYAUTOGUI_KEYS = {
@@ -232,6 +231,21 @@ class Desktop:
             self._clipboard.own(previous)
         else:
             self._clipboard.release()
+
+    def system_button(self, button: SystemButtonName) -> None:
+        """Enter is a key; Back is what browsers and file managers bind to Alt+Left.
+        A desktop has no Home or Recents button."""
+        if button == "enter":
+            self.key(["enter"])
+        elif button == "back":
+            self.key(["alt", "left"])
+        else:
+            raise UnsupportedActionError(f"a desktop has no {button} button")
+
+    def open_app(self, app: str) -> None:
+        raise UnsupportedActionError(
+            f"opening {app!r} is not supported on the desktop yet; start it before the run"
+        )
 
     # ------------------------------------------------------------------ internals
     def _place(self, point: ScreenPoint) -> tuple[int, int]:

@@ -285,6 +285,13 @@ class ScreenGeometry(_Frozen):
         b = self._unguarded_screen(self.model_to_image(ModelPoint(x=box.x2, y=box.y2), scale))
         return ScreenBox(x1=a.x, y1=a.y, x2=b.x, y2=b.y)
 
+    def image_box_to_screen(self, box: ImageBox) -> ScreenBox:
+        """A box in pixels of the sent image (an OCR line, a detected field) on the screen,
+        clamped into it."""
+        a = self._unguarded_screen(ImagePoint(x=box.x1, y=box.y1))
+        b = self._unguarded_screen(ImagePoint(x=box.x2, y=box.y2))
+        return ScreenBox(x1=a.x, y1=a.y, x2=b.x, y2=b.y)
+
     def screen_box_to_model(self, box: ScreenBox, scale: int = MODEL_SCALE) -> ModelBox:
         a = self.screen_to_model(ScreenPoint(x=box.x1, y=box.y1), scale)
         b = self.screen_to_model(ScreenPoint(x=box.x2, y=box.y2), scale)

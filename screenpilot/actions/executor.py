@@ -1,0 +1,258 @@
+"""Runs one action on a device and proves it worked.
+
+For every action: observe (screenshot + elements), place the target (a point, a box, an
+element of the observation, or words grounded just now on this very screenshot), act through
+the device, wait until the screen settles, then check the action's effect
+(`actions.verification`). "No visible effect" is a failed step, never a silent success.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from screenpilot.actions.targets import Description, ElementRef, Target
+from screenpilot.actions.verification import Verdict, verify
+from screenpilot.actions.vocabulary import (
+    Action,
+    Answer,
+    Click,
+    Drag,
+    Finish,
+    Hover,
+    Key,
+    LongPress,
+    OpenApp,
+    Scroll,
+    Swipe,
+    SystemButton,
+    TypeText,
+    Wait,
+)
+from screenpilot.devices.protocol import Device
+from screenpilot.errors import ScreenpilotError
+from screenpilot.perception.change import wait_until_stable
+from screenpilot.perception.elements import Element
+from screenpilot.perception.geometry import ScreenBox, ScreenPoint
+from screenpilot.perception.grounding import Ambiguous, Found, NotFound, ground
+from screenpilot.perception.ocr import ScreenReader
+from screenpilot.perception.screenshot import Observation
+
+log = logging.getLogger(__name__)
+
+#: Share of colour values that may differ between two frames still called "the same":
+#: a blinking text caret is about 150 values on a 1080p screen (6.2 million).
+SETTLE_NOISE = 0.00005
+
+
+class GroundingError(ScreenpilotError):
+    """A target described in words matched nothing, or several things."""
+
+    def __init__(self, result: Ambiguous | NotFound) -> None:
+        self.result = result
+        super().__init__(result.message())
+
+
+class StepFailedError(ScreenpilotError):
+    """An action ran but its effect could not be seen."""
+
+    def __init__(self, result: StepResult) -> None:
+        self.result = result
+        super().__init__(f"{result.action.type} failed verification: {result.verdict.reason}")
+
+
+@dataclass(frozen=True)
+class Placed:
+    """Where a target landed on the screen, and how it was found."""
+
+    point: ScreenPoint
+    box: ScreenBox | None = None
+    element: Element | None = None
+    grounding: Found | None = None
+
+
+@dataclass(frozen=True)
+class StepResult:
+    """What one action did and whether its effect was seen."""
+
+    action: Action
+    verdict: Verdict
+    placed: Placed | None
+    seconds: float
+    settled: bool
+
+    @property
+    def ok(self) -> bool:
+        return self.verdict.ok
+
+
+class Executor:
+    """Acts on a device with verification. `reader` adds OCR and pixel-found fields when
+    the device's own elements (accessibility) do not have what a description names."""
+
+    def __init__(
+        self,
+        device: Device,
+        *,
+        reader: ScreenReader | None = None,
+        settle_timeout: float = 3.0,
+        settle_interval: float = 0.05,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.device = device
+        self.reader = reader
+        self.settle_timeout = settle_timeout
+        self.settle_interval = settle_interval
+        self.clock = clock
+        self.sleep = sleep
+
+    # ------------------------------------------------------------------ seeing
+    def observe(self, *, with_ocr: bool = False) -> Observation:
+        """A screenshot and its elements: the device's own, plus OCR when asked for or
+        when the device has none."""
+        shot = self.device.screenshot()
+        elements = self.device.elements()
+        if self.reader is not None and (with_ocr or not elements):
+            elements = elements + self.reader.elements(shot.pixels, shot.geometry)
+        return Observation(shot, elements)
+
+    def place(self, target: Target, observation: Observation) -> tuple[Placed, Observation]:
+        """The screen point for a target on this observation (grounding words if needed);
+        returns the observation too, as grounding may have added OCR elements to it."""
+        if isinstance(target, ScreenPoint):
+            return Placed(target), observation
+        if isinstance(target, ScreenBox):
+            return Placed(target.center, box=target), observation
+        if isinstance(target, ElementRef):
+            for element in observation.elements:
+                if element.id == target.id:
+                    return Placed(element.box.center, element.box, element), observation
+            raise GroundingError(NotFound(f"element {target.id!r}"))
+        assert isinstance(target, Description)
+        result = ground(target.text, observation.elements)
+        has_ocr = any(e.source in ("ocr", "pixels") for e in observation.elements)
+        if not isinstance(result, Found) and self.reader is not None and not has_ocr:
+            # The device's own elements lack it (a Tk window among GTK ones): read the pixels.
+            shot = observation.screenshot
+            extra = self.reader.elements(shot.pixels, shot.geometry)
+            observation = Observation(shot, observation.elements + extra)
+            result = ground(target.text, observation.elements)
+        if not isinstance(result, Found):
+            raise GroundingError(result)
+        point = observation.geometry.guard(result.point)
+        return Placed(point, result.box, result.element, result), observation
+
+    # ------------------------------------------------------------------ acting
+    def run(self, action: Action) -> StepResult:
+        """Do one action and check its effect. Raises GroundingError when a target cannot
+        be placed; returns a result with `ok` False when the effect is not seen."""
+        start = self.clock()
+        before = self.observe()
+        placed: Placed | None = None
+        target = _target_of(action)
+        if target is not None:
+            placed, before = self.place(target, before)
+        self._act(action, placed, before)
+        after_frame, settled = self._settle(action)
+        verdict = verify(action, placed, before, after_frame, self)
+        result = StepResult(action, verdict, placed, self.clock() - start, settled)
+        log.info("%s -> %s (%s)", action.type, "ok" if result.ok else "FAILED", verdict.reason)
+        return result
+
+    def run_all(self, actions: Iterable[Action]) -> list[StepResult]:
+        """Run actions in order; stop with StepFailedError at the first one whose effect is not
+        seen (the results so far are on the exception's `result`)."""
+        results = []
+        for action in actions:
+            result = self.run(action)
+            results.append(result)
+            if not result.ok:
+                raise StepFailedError(result)
+        return results
+
+    def _act(self, action: Action, placed: Placed | None, before: Observation) -> None:
+        d = self.device
+        at = placed.point if placed else None
+        match action:
+            case Click(button=button, count=count):
+                d.click(at, button, count)
+            case Hover():
+                assert at is not None
+                d.move(at)
+            case LongPress(duration=seconds):
+                assert at is not None
+                d.long_press(at, seconds)
+            case Drag(start=start, end=end, duration=seconds):
+                first = self.place(start, before)[0].point if start is not None else None
+                d.drag(first, self.place(end, before)[0].point, seconds)
+            case Swipe(start=start, end=end, direction=direction, distance=distance):
+                self._swipe(before, start, end, direction, distance, action.duration)
+            case Scroll(direction=direction, amount=amount):
+                d.scroll(direction, amount, at)
+            case TypeText(text=text, clear_first=clear, press_enter=enter):
+                if at is not None:
+                    d.click(at)
+                if clear:
+                    # End, then Shift+Home selects the line in Tk, GTK and browsers alike
+                    # (Ctrl+A does not select all in Tk).
+                    d.key(["end"])
+                    d.key(["shift", "home"])
+                    d.key(["backspace"])
+                if text:
+                    d.type_text(text)
+                if enter:
+                    d.key(["enter"])
+            case Key(keys=keys):
+                d.key(keys)
+            case SystemButton(button=button):
+                d.system_button(button)
+            case OpenApp(app=app):
+                d.open_app(app)
+            case Wait(seconds=seconds) if seconds is not None:
+                self.sleep(seconds)
+            case Wait() | Answer() | Finish():
+                pass
+
+    def _swipe(
+        self,
+        before: Observation,
+        start: Target | None,
+        end: Target | None,
+        direction: str | None,
+        distance: float | None,
+        seconds: float | None,
+    ) -> None:
+        screen = before.geometry.screen_box
+        first = self.place(start, before)[0].point if start is not None else screen.center
+        if end is not None:
+            last = self.place(end, before)[0].point
+        else:
+            share = distance if distance is not None else 0.5
+            dx = {"left": -1, "right": 1}.get(direction or "", 0) * share * screen.width
+            dy = {"up": -1, "down": 1}.get(direction or "", 0) * share * screen.height
+            last = before.geometry.guard(ScreenPoint(x=first.x + dx, y=first.y + dy))
+        self.device.drag(first, last, seconds)
+
+    def _settle(self, action: Action) -> tuple[object, bool]:
+        if isinstance(action, Answer | Finish):
+            return None, True
+        settled = wait_until_stable(
+            lambda: self.device.screenshot().pixels,
+            timeout=self.settle_timeout,
+            interval=self.settle_interval,
+            max_changed=SETTLE_NOISE,
+            clock=self.clock,
+            sleep=self.sleep,
+        )
+        return settled.frame, settled.stable
+
+
+def _target_of(action: Action) -> Target | None:
+    if isinstance(action, Click | Scroll | TypeText):
+        return action.target
+    if isinstance(action, Hover | LongPress):
+        return action.target
+    return None

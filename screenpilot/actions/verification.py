@@ -1,0 +1,177 @@
+"""Did the action do what it should? Checks run on the settled frame after an action.
+
+- typing: the text is now in the target - its accessible value, or what OCR reads there;
+- a checkable element (accessibility): its checked state flipped;
+- anything else that acts: the screen changed, near the target or anywhere;
+- waits for text or an element: it appeared before the timeout.
+A hover has nothing to see (X screenshots carry no pointer); answers and finishes do nothing
+on the device. Everything else with no visible effect fails.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from screenpilot.actions.vocabulary import Action, Click, Hover, TypeText, Wait
+from screenpilot.perception.change import Frame, changed_fraction
+from screenpilot.perception.geometry import Rect, ScreenBox, ScreenPoint
+from screenpilot.perception.grounding import Found, ground
+from screenpilot.perception.ocr import text_in
+
+if TYPE_CHECKING:
+    from screenpilot.actions.executor import Executor, Placed
+    from screenpilot.perception.screenshot import Observation
+
+#: Share of colour values that must change for "the screen changed" (~200 pixels at 1080p).
+SCREEN_EFFECT = 0.0001
+#: Share of a target's neighbourhood that must change for "it changed there".
+LOCAL_EFFECT = 0.002
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """Whether the effect was seen, and in words what was checked."""
+
+    ok: bool
+    reason: str
+    changed: float = 0.0
+
+
+def verify(
+    action: Action, placed: Placed | None, before: Observation, after: Any, ex: Executor
+) -> Verdict:
+    """Check the action's effect on the settled frame `after` (None: nothing ran)."""
+    if after is None:
+        return Verdict(True, "nothing to check on the screen")
+    frame: Frame = after
+    changed = changed_fraction(before.screenshot.pixels, frame)
+    if isinstance(action, Wait):
+        return _wait_outcome(action, ex, changed)
+    if isinstance(action, Hover):
+        return Verdict(True, "pointer moved (a hover shows nothing to check)", changed)
+    if isinstance(action, TypeText) and action.text:
+        return _typed(action.text, placed, before, frame, ex, changed)
+    if isinstance(action, Click) and placed is not None and placed.element is not None:
+        state = placed.element.checked
+        if state is not None and placed.element.source == "a11y":
+            now = _same_element(placed.element.box, ex)
+            if now is not None and now.checked is not None:
+                if now.checked != state:
+                    return Verdict(
+                        True,
+                        f"{placed.element.name!r} is now "
+                        f"{'checked' if now.checked else 'unchecked'}",
+                        changed,
+                    )
+                return Verdict(
+                    False,
+                    f"{placed.element.name!r} is still {'checked' if state else 'unchecked'}",
+                    changed,
+                )
+    if placed is not None and placed.box is not None:
+        local = _local_change(before, frame, placed.box)
+        if local > LOCAL_EFFECT:
+            return Verdict(True, f"the screen changed at the target ({local:.1%} of it)", changed)
+    if changed > SCREEN_EFFECT:
+        return Verdict(True, f"the screen changed ({changed:.2%})", changed)
+    return Verdict(False, "no visible effect: the screen did not change", changed)
+
+
+def _typed(
+    text: str,
+    placed: Placed | None,
+    before: Observation,
+    frame: Frame,
+    ex: Executor,
+    changed: float,
+) -> Verdict:
+    if placed is None or placed.box is None:
+        if changed > SCREEN_EFFECT:
+            return Verdict(True, "the screen changed where the focus is", changed)
+        return Verdict(False, "no visible effect: typing changed nothing", changed)
+    element = placed.element
+    if element is not None and element.source == "a11y" and element.role == "entry":
+        now = _same_element(element.box, ex)
+        if now is not None:
+            if _contains(now.value, text):
+                return Verdict(True, f"the field now holds {now.value!r}", changed)
+            return Verdict(False, f"the field holds {now.value!r}, not {text!r}", changed)
+    if ex.reader is None:
+        ok = changed > SCREEN_EFFECT
+        return Verdict(
+            ok,
+            "the screen changed (no OCR to read the field)" if ok else "no visible effect",
+            changed,
+        )
+    region = _pixels_of(placed.box, before, pad=4)
+    seen = text_in(ex.reader.read_region(frame, region))
+    if _contains(seen, text):
+        return Verdict(True, f"OCR reads {seen!r} in the field", changed)
+    return Verdict(False, f"OCR reads {seen!r} in the field, not {text!r}", changed)
+
+
+def _wait_outcome(action: Wait, ex: Executor, changed: float) -> Verdict:
+    if action.seconds is not None:
+        return Verdict(True, f"waited {action.seconds:g} s", changed)
+    deadline = ex.clock() + action.limit
+    while True:
+        seen = ex.observe(with_ocr=True)
+        if action.until_text is not None:
+            words = " ".join(f"{e.name} {e.value}" for e in seen.elements)
+            if _contains(words, action.until_text):
+                return Verdict(True, f"{action.until_text!r} is visible", changed)
+        elif action.until_element is not None and isinstance(
+            ground(action.until_element, seen.elements), Found
+        ):
+            return Verdict(True, f"{action.until_element!r} is there", changed)
+        if ex.clock() >= deadline:
+            wanted = action.until_text or action.until_element
+            return Verdict(False, f"{wanted!r} did not appear within {action.limit:g} s", changed)
+        ex.sleep(ex.settle_interval * 4)
+
+
+def _same_element(box: ScreenBox, ex: Executor) -> Any:
+    """The device's element at the same place now (boxes may shift by a pixel)."""
+    for element in ex.device.elements():
+        b = element.box
+        if max(abs(b.x1 - box.x1), abs(b.y1 - box.y1), abs(b.x2 - box.x2), abs(b.y2 - box.y2)) <= 2:
+            return element
+    return None
+
+
+def _pixels_of(box: ScreenBox, observation: Observation, pad: int = 0) -> Rect:
+    """A screen box as a rectangle of the observation's pixels, padded and clipped."""
+    g = observation.geometry
+    a = g.screen_to_image(ScreenPoint(x=box.x1, y=box.y1))
+    b = g.screen_to_image(ScreenPoint(x=box.x2, y=box.y2))
+    h, w = observation.screenshot.pixels.shape[:2]
+    left, top = max(0, int(a.x) - pad), max(0, int(a.y) - pad)
+    right, bottom = min(w, int(b.x) + 1 + pad), min(h, int(b.y) + 1 + pad)
+    return Rect(left=left, top=top, width=max(1, right - left), height=max(1, bottom - top))
+
+
+def _local_change(before: Observation, frame: Frame, box: ScreenBox) -> float:
+    """Changed share of the target's neighbourhood: the box, widened by twice its height to
+    each side (a checkbox's square sits left of the caption OCR found)."""
+    reach = 2 * max(box.height, 16)
+    wide = ScreenBox(
+        x1=box.x1 - reach, y1=box.y1 - box.height / 2, x2=box.x2 + reach, y2=box.y2 + box.height / 2
+    )
+    r = _pixels_of(wide, before)
+    old = before.screenshot.pixels[r.top : r.top + r.height, r.left : r.left + r.width]
+    new = np.asarray(frame)[r.top : r.top + r.height, r.left : r.left + r.width]
+    return changed_fraction(old, new)
+
+
+def _fold(text: str) -> str:
+    """Case, width, spacing and accents folded away (OCR may drop an accent or a space)."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch) and not ch.isspace())
+
+
+def _contains(seen: str, typed: str) -> bool:
+    return _fold(typed) in _fold(seen)

@@ -1,0 +1,50 @@
+"""The one small protocol every device satisfies; the executor knows devices only by it."""
+
+from __future__ import annotations
+
+from typing import Literal, Protocol
+
+from screenpilot.errors import ScreenpilotError
+from screenpilot.perception.elements import Element
+from screenpilot.perception.geometry import ScreenGeometry, ScreenPoint
+from screenpilot.perception.screenshot import Screenshot
+
+Direction = Literal["up", "down", "left", "right"]
+SystemButtonName = Literal["back", "home", "recents", "enter"]
+
+
+class UnsupportedActionError(ScreenpilotError):
+    """This device has no way to do what the action asks (e.g. the Home button on a desktop)."""
+
+
+class Device(Protocol):
+    """A screen the agent can see and act on."""
+
+    @property
+    def geometry(self) -> ScreenGeometry: ...
+
+    def screenshot(self) -> Screenshot: ...
+
+    def elements(self) -> list[Element]:
+        """Elements the device itself knows (accessibility, uiautomator); may be empty."""
+        ...
+
+    def move(self, point: ScreenPoint) -> None: ...
+
+    def click(self, point: ScreenPoint | None, button: str = "left", count: int = 1) -> None: ...
+
+    def long_press(self, point: ScreenPoint, seconds: float) -> None: ...
+
+    def drag(
+        self, start: ScreenPoint | None, end: ScreenPoint, seconds: float | None = None
+    ) -> None: ...
+
+    def scroll(self, direction: Direction, amount: int, at: ScreenPoint | None = None) -> None: ...
+
+    def key(self, keys: list[str]) -> None: ...
+
+    def type_text(self, text: str) -> None: ...
+
+    def system_button(self, button: SystemButtonName) -> None: ...
+
+    def open_app(self, app: str) -> None: ...

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Installs the Debian/Ubuntu packages the desktop tests and the demo use, if any is missing:
+# a virtual X server and window manager, xdotool/xclip, Tk and GTK 3 for the example forms,
+# AT-SPI (pyatspi) for accessibility trees, Chromium, and fonts that cover CJK text.
+set -euo pipefail
+packages=(
+  xvfb openbox xdotool xclip x11-utils dbus dbus-x11
+  python3 python3-tk python3-gi gir1.2-gtk-3.0
+  python3-pyatspi gir1.2-atspi-2.0 at-spi2-core
+  chromium fonts-dejavu-core fonts-noto-cjk
+)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
+echo "installing Debian packages: ${missing[*]}" >&2
+$sudo apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
