@@ -4,6 +4,7 @@ verification, and check what the application itself wrote."""
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,6 +15,9 @@ from screenpilot.actions.executor import Executor
 from screenpilot.devices.desktop import Desktop
 from screenpilot.perception.ocr import RapidOcr, ScreenReader
 from tests.xsession import XSession
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "examples" / "forms"))
+from form_receiver import FormReceiver
 
 FORMS = Path(__file__).resolve().parent.parent / "examples" / "forms"
 # Debian's interpreter has python3-gi and python3-tk; the forms are separate programs.
@@ -76,3 +80,39 @@ def test_gtk_form_is_filled_through_accessibility(
         assert "'Subscribe' is now checked" in reasons
     finally:
         xsession.stop(app)
+
+
+def chromium_argv(page: str, profile: Path) -> list[str]:
+    return [
+        "chromium",
+        "--no-sandbox",
+        "--test-type",
+        "--no-first-run",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--force-renderer-accessibility",
+        f"--user-data-dir={profile}",
+        "--window-position=200,150",
+        "--window-size=900,600",
+        f"--app={page}",
+    ]
+
+
+def test_html_form_in_chromium_is_filled(
+    xsession: XSession, desktop: Desktop, reader: ScreenReader, tmp_path: Path
+) -> None:
+    out = tmp_path / "html.json"
+    receiver = FormReceiver(out)
+    page = f"{(FORMS / 'html_form.html').as_uri()}?submit={receiver.url}"
+    browser = xsession.start(chromium_argv(page, tmp_path / "profile"), ACCESSIBILITY_ENABLED="1")
+    try:
+        xsession.wait_for_window("HTML form")
+        reasons = _fill(desktop, reader)
+        assert json.loads(out.read_text(encoding="utf-8")) == EXPECTED
+        # Chromium's accessibility tree carries the fields' values.
+        assert "the field now holds 'Zoë 北京'" in reasons
+    finally:
+        xsession.stop(browser)
+        receiver.close()
