@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import pytest
 from hypothesis import settings
 
-from tests.xsession import XSession, x_session
+from screenpilot.devices.virtual_display import XSession, x_session
 
 # Property tests judge correctness, not speed: a loaded CI machine must not fail them on
 # Hypothesis's per-example deadline. Speed lives in bench/.

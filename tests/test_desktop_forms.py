@@ -13,8 +13,8 @@ import pytest
 from screenpilot.actions import parse_action
 from screenpilot.actions.executor import Executor
 from screenpilot.devices.desktop import Desktop
+from screenpilot.devices.virtual_display import XSession
 from screenpilot.perception.ocr import RapidOcr, ScreenReader
-from tests.xsession import XSession
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "examples" / "forms"))
 from form_receiver import FormReceiver

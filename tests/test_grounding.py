@@ -57,7 +57,7 @@ A11Y_FORM = [
         ("the Save button", "Save", {"button"}, None, None),
         ("the field right of Name", "", {"entry", "field", "combo"}, "right", "Name"),
         ("the button below the Email field", "", {"button"}, "below", "Email"),
-        ("field", "field", set(), None, None),
+        ("the field", "", {"entry", "field", "combo"}, None, None),
     ],
 )
 def test_descriptions_are_read_into_role_name_and_relation(
@@ -119,6 +119,15 @@ def test_no_match_lists_the_nearest_candidates() -> None:
     assert "nothing on the screen matches 'the Cancel button'" in result.message()
     empty = ground("Submit", [])
     assert isinstance(empty, NotFound) and "no elements were read" in empty.message()
+
+
+def test_a_bare_role_finds_the_only_one_or_is_ambiguous() -> None:
+    result = ground("the checkbox", A11Y_FORM)
+    assert isinstance(result, Found) and result.element.name == "Subscribe"
+    assert isinstance(ground("the field", A11Y_FORM), Ambiguous)
+    menu = [el("button", "Menu", 0, 0, 50, 20), el("combo", "Size", 0, 40, 80, 60)]
+    named = ground("Menu", menu)
+    assert isinstance(named, Found) and named.element.role == "button"
 
 
 def test_a_role_that_does_not_fit_is_not_taken() -> None:

@@ -60,6 +60,28 @@ def _require_display() -> str:
     return display
 
 
+def _bind_pyautogui(pyautogui: Any, display: str) -> None:
+    """Point pyautogui at `display`.
+
+    pyautogui opens its X connection (and computes its fail-safe corners) once, at import,
+    from the DISPLAY of that moment; a later Desktop on another display would otherwise
+    send its clicks to the first one.
+    """
+    x11 = getattr(pyautogui, "_pyautogui_x11", None)
+    if x11 is None or x11._display.get_display_name() == display:
+        return
+    from Xlib import display as xdisplay
+
+    x11._display = xdisplay.Display(display)
+    width, height = x11._size()
+    pyautogui.FAILSAFE_POINTS[:] = [
+        (0, 0),
+        (0, height - 1),
+        (width - 1, 0),
+        (width - 1, height - 1),
+    ]
+
+
 class Desktop:
     """One monitor (or all of them) of an X display.
 
@@ -86,8 +108,9 @@ class Desktop:
             ) from None
         pyautogui.PAUSE = 0  # the default sleeps 0.1 s after every call
         pyautogui.FAILSAFE = True
+        _bind_pyautogui(pyautogui, self.display)
         self._gui = pyautogui
-        self._mss = mss.MSS()
+        self._mss = mss.MSS(display=self.display)
         monitors = self._mss.monitors
         if not 0 <= monitor < len(monitors):
             self._mss.close()

@@ -81,7 +81,7 @@ def parse_description(text: str) -> Query:
             cut = m.start()
             head = clean[: max(0, cut)]
             tail = clean[cut + len(m.group(0)) - 1 :]
-            head_query = _parse_head(head)
+            head_query = parse_description(head) if head.strip() else Query(text="", name="")
             return Query(
                 text=clean,
                 name=head_query.name,
@@ -89,6 +89,9 @@ def parse_description(text: str) -> Query:
                 relation=relation,
                 anchor=parse_description(tail),
             )
+    bare = _bare_role(clean)
+    if bare:
+        return Query(text=clean, name="", roles=bare)
     words = _ARTICLES.sub("", clean)
     roles: frozenset[Role] = frozenset()
     low = words.lower()
@@ -105,13 +108,13 @@ def parse_description(text: str) -> Query:
     return Query(text=clean, name=_ARTICLES.sub("", words).strip(), roles=roles)
 
 
-def _parse_head(head: str) -> Query:
-    """The part before a relation: a bare role word ("the field") is a role, not a name."""
-    bare = _ARTICLES.sub("", " ".join(head.split())).lower().rstrip("s")
+def _bare_role(text: str) -> frozenset[Role]:
+    """The roles of a description that is only a role word ("the field", "checkbox")."""
+    bare = _ARTICLES.sub("", text.lower()).rstrip("s")
     for phrase, roles in _ROLE_WORDS:
         if bare == phrase:
-            return Query(text=head, name="", roles=roles)
-    return parse_description(head) if head.strip() else Query(text=head, name="")
+            return roles
+    return frozenset()
 
 
 @dataclass(frozen=True)
@@ -184,7 +187,7 @@ Grounding = Found | Ambiguous | NotFound
 def ground(description: str, elements: Sequence[Element]) -> Grounding:
     """Resolve a description against the observation's elements."""
     query = parse_description(description)
-    if not query.name and query.anchor is None:
+    if not query.name and not query.roles:
         return NotFound(description)
     ranked = _rank(query, elements)
     if not ranked or ranked[0].score < MIN_SCORE:
@@ -203,6 +206,14 @@ def ground(description: str, elements: Sequence[Element]) -> Grounding:
 def _rank(query: Query, elements: Sequence[Element]) -> list[Candidate]:
     if query.anchor is not None:
         return _rank_related(query, elements)
+    if not query.name:
+        # "the checkbox": any element of the role; one is an answer, several are ambiguous.
+        # An element whose name is that very word ("Menu") still wins.
+        word = _ARTICLES.sub("", query.text.lower())
+        return _best_first(
+            [Candidate(e, 0.7 * e.score, "role") for e in elements if e.role in query.roles]
+            + [Candidate(e, e.score, "name") for e in elements if _normal(e.name) == word]
+        )
     candidates: list[Candidate] = []
     for element in elements:
         name_score = name_similarity(query.name, element.name)

@@ -1,6 +1,7 @@
-"""A private X desktop for tests: Xvfb + openbox + a D-Bus session, and app launching.
+"""A private virtual X desktop: Xvfb + openbox + a D-Bus session bus, and app launching.
 
-Everything started here is stopped here; nothing outlives the test session.
+Used by the tests, the benchmarks and the demo (when there is no display). Everything
+started here is stopped when the context ends; nothing outlives it.
 """
 
 from __future__ import annotations
@@ -15,6 +16,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from screenpilot.errors import ScreenpilotError
+
+
+class VirtualDisplayError(ScreenpilotError):
+    """A virtual desktop could not be started."""
+
+
 REQUIRED = ("Xvfb", "openbox", "xdotool", "xclip", "xdpyinfo", "dbus-daemon")
 
 
@@ -22,7 +30,7 @@ def _free_display() -> int:
     for n in range(90, 200):
         if not Path(f"/tmp/.X{n}-lock").exists() and not Path(f"/tmp/.X11-unix/X{n}").exists():
             return n
-    raise RuntimeError("no free X display number between :90 and :199")
+    raise VirtualDisplayError("no free X display number between :90 and :199")
 
 
 def _stop(process: subprocess.Popen[bytes]) -> None:
@@ -83,8 +91,9 @@ def x_session(width: int = 1920, height: int = 1080) -> Iterator[XSession]:
     """Start Xvfb, openbox and a D-Bus session bus; stop all of them afterwards."""
     missing = [tool for tool in REQUIRED if shutil.which(tool) is None]
     if missing:
-        raise RuntimeError(
-            f"desktop tests need {', '.join(missing)}: run scripts/test.sh, which installs them"
+        raise VirtualDisplayError(
+            f"a virtual desktop needs {', '.join(missing)}: "
+            "run scripts/system-packages.sh (Debian/Ubuntu), which installs them"
         )
     n = _free_display()
     display = f":{n}"
@@ -103,7 +112,7 @@ def x_session(width: int = 1920, height: int = 1080) -> Iterator[XSession]:
         deadline = time.monotonic() + 10
         while subprocess.run(["xdpyinfo"], env=env, capture_output=True, check=False).returncode:
             if time.monotonic() > deadline or xvfb.poll() is not None:
-                raise RuntimeError(f"Xvfb did not start on {display}")
+                raise VirtualDisplayError(f"Xvfb did not start on {display}")
             time.sleep(0.05)
         bus = subprocess.Popen(
             ["dbus-daemon", "--session", "--nofork", "--print-address=1"],
