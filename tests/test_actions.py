@@ -111,6 +111,11 @@ def test_invalid_actions_name_the_field_and_the_reason(
         assert str(info.value).startswith(f"invalid {data['type']} action")
 
 
+def test_every_kind_of_space_and_joiner_is_text_not_a_control_character() -> None:
+    text = "a\u00a0b\u3000c\u2003d 👩\u200d💻 e\tf\ng"
+    assert parse_action({"type": "type", "text": text}).text == text  # type: ignore[union-attr]
+
+
 def test_actions_are_immutable() -> None:
     click = Click(target=ScreenPoint(x=1, y=2))
     with pytest.raises(ValueError, match="frozen"):

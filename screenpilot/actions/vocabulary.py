@@ -11,6 +11,7 @@ Durations are in seconds. Coordinates are in the screen frame (see `perception.g
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Annotated, Any, Literal, Self, get_args
 
 from pydantic import (
@@ -43,8 +44,12 @@ GestureSeconds = Annotated[
 
 
 def _no_control_characters(text: str, *, allow_newlines: bool) -> str:
+    # Only C0/C1 controls and lone surrogates are refused: every kind of space (no-break,
+    # ideographic) and format characters (the joiners inside emoji) are real text.
     allowed = "\n\t" if allow_newlines else ""
-    bad = sorted({repr(ch) for ch in text if not ch.isprintable() and ch not in allowed})
+    bad = sorted(
+        {repr(ch) for ch in text if unicodedata.category(ch) in ("Cc", "Cs") and ch not in allowed}
+    )
     if bad:
         raise ValueError(f"contains control characters {', '.join(bad)}")
     return text
