@@ -89,3 +89,16 @@ def test_wait_until_stable_gives_up_at_the_timeout() -> None:
     )
     assert not settled.stable
     assert 1.0 <= settled.waited < 1.2
+
+
+def test_an_unchanged_screen_is_not_settled_before_the_app_had_time_to_react() -> None:
+    screen = FakeScreen(changes=0)
+    settled = wait_until_stable(
+        screen.capture, timeout=5, interval=0.05, react=0.3, clock=screen.clock, sleep=screen.sleep
+    )
+    assert settled.stable and settled.waited >= 0.3
+    moving = FakeScreen(changes=2)
+    quick = wait_until_stable(
+        moving.capture, timeout=5, interval=0.05, react=0.3, clock=moving.clock, sleep=moving.sleep
+    )
+    assert quick.stable and quick.waited < 0.3  # a change was seen: no need to wait it out

@@ -70,6 +70,23 @@ def test_screenshot_is_rgb_with_the_monitor_geometry(desktop: Desktop) -> None:
     assert shot.geometry.image.width == 1920
 
 
+def test_pixels_are_rgb_and_raw_keeps_the_device_layout(
+    xsession: XSession, desktop: Desktop
+) -> None:
+    code = (
+        "import tkinter as tk; r = tk.Tk(); r.title('Colour'); "
+        "r.geometry('200x200+300+300'); r.configure(bg='#ff2000'); r.mainloop()"
+    )
+    app = xsession.start(["/usr/bin/python3", "-c", code])
+    try:
+        xsession.wait_for_window("Colour")
+        shot = desktop.screenshot()
+        assert shot.pixels[400, 400].tolist() == [255, 32, 0]
+        assert shot.layout == "BGRA" and shot.raw[400, 400, :3].tolist() == [0, 32, 255]
+    finally:
+        xsession.stop(app)
+
+
 def test_region_grabs_crop_and_map_back(xsession: XSession) -> None:
     with Desktop(region=Rect(left=100, top=50, width=400, height=300)) as d:
         shot = d.screenshot()

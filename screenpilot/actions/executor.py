@@ -33,17 +33,17 @@ from screenpilot.actions.vocabulary import (
 )
 from screenpilot.devices.protocol import Device
 from screenpilot.errors import ScreenpilotError
-from screenpilot.perception.change import wait_until_stable
+from screenpilot.perception.change import Frame, wait_until_stable
 from screenpilot.perception.elements import Element
 from screenpilot.perception.geometry import ScreenBox, ScreenPoint
 from screenpilot.perception.grounding import Ambiguous, Found, NotFound, ground
 from screenpilot.perception.ocr import ScreenReader
-from screenpilot.perception.screenshot import Observation
+from screenpilot.perception.screenshot import Observation, Screenshot
 
 log = logging.getLogger(__name__)
 
-#: Share of colour values that may differ between two frames still called "the same":
-#: a blinking text caret is about 150 values on a 1080p screen (6.2 million).
+#: Share of pixels that may differ between two frames still called "the same": a blinking
+#: text caret is a few dozen of the two million pixels of a 1080p screen; this allows ~100.
 SETTLE_NOISE = 0.00005
 
 
@@ -90,7 +90,10 @@ class StepResult:
 
 class Executor:
     """Acts on a device with verification. `reader` adds OCR and pixel-found fields when
-    the device's own elements (accessibility) do not have what a description names."""
+    the device's own elements (accessibility) do not have what a description names.
+    After each action the screen must hold still for two frames `settle_interval` apart
+    (giving up after `settle_timeout`); an unchanged screen is not trusted as settled before
+    `react` seconds, the time an application gets to start drawing its answer."""
 
     def __init__(
         self,
@@ -98,7 +101,8 @@ class Executor:
         *,
         reader: ScreenReader | None = None,
         settle_timeout: float = 3.0,
-        settle_interval: float = 0.05,
+        settle_interval: float = 0.1,
+        react: float = 0.15,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
@@ -106,14 +110,18 @@ class Executor:
         self.reader = reader
         self.settle_timeout = settle_timeout
         self.settle_interval = settle_interval
+        self.react = react
         self.clock = clock
         self.sleep = sleep
 
     # ------------------------------------------------------------------ seeing
-    def observe(self, *, with_ocr: bool = False) -> Observation:
+    def observe(self, *, with_elements: bool = True, with_ocr: bool = False) -> Observation:
         """A screenshot and its elements: the device's own, plus OCR when asked for or
-        when the device has none."""
+        when the device has none. Without `with_elements`, just the screenshot (reading an
+        accessibility tree costs ~15 ms; a click on a point does not need it)."""
         shot = self.device.screenshot()
+        if not with_elements:
+            return Observation(shot, [])
         elements = self.device.elements()
         if self.reader is not None and (with_ocr or not elements):
             elements = elements + self.reader.elements(shot.pixels, shot.geometry)
@@ -150,14 +158,14 @@ class Executor:
         """Do one action and check its effect. Raises GroundingError when a target cannot
         be placed; returns a result with `ok` False when the effect is not seen."""
         start = self.clock()
-        before = self.observe()
-        placed: Placed | None = None
         target = _target_of(action)
+        before = self.observe(with_elements=_needs_elements(action, target))
+        placed: Placed | None = None
         if target is not None:
             placed, before = self.place(target, before)
         self._act(action, placed, before)
-        after_frame, settled = self._settle(action)
-        verdict = verify(action, placed, before, after_frame, self)
+        after, settled = self._settle(action)
+        verdict = verify(action, placed, before, after, self)
         result = StepResult(action, verdict, placed, self.clock() - start, settled)
         log.info("%s -> %s (%s)", action.type, "ok" if result.ok else "FAILED", verdict.reason)
         return result
@@ -236,18 +244,33 @@ class Executor:
             last = before.geometry.guard(ScreenPoint(x=first.x + dx, y=first.y + dy))
         self.device.drag(first, last, seconds)
 
-    def _settle(self, action: Action) -> tuple[object, bool]:
+    def _settle(self, action: Action) -> tuple[Screenshot | None, bool]:
         if isinstance(action, Answer | Finish):
             return None, True
+        shots: list[Screenshot] = []
+
+        def grab() -> Frame:
+            shots[:] = [self.device.screenshot()]
+            return shots[0].raw
+
         settled = wait_until_stable(
-            lambda: self.device.screenshot().pixels,
+            grab,
             timeout=self.settle_timeout,
             interval=self.settle_interval,
             max_changed=SETTLE_NOISE,
+            react=self.react,
             clock=self.clock,
             sleep=self.sleep,
         )
-        return settled.frame, settled.stable
+        return shots[0], settled.stable
+
+
+def _needs_elements(action: Action, target: Target | None) -> bool:
+    """Whether placing this action's targets needs the observation's elements."""
+    targets: list[Target | None] = [target]
+    if isinstance(action, Drag | Swipe):
+        targets = [action.start, action.end]
+    return any(isinstance(t, Description | ElementRef) for t in targets)
 
 
 def _target_of(action: Action) -> Target | None:

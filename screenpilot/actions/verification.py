@@ -14,22 +14,22 @@ import unicodedata
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
-
 from screenpilot.actions.vocabulary import Action, Click, Hover, TypeText, Wait
-from screenpilot.perception.change import Frame, changed_fraction
+from screenpilot.perception.change import changed_fraction
 from screenpilot.perception.geometry import Rect, ScreenBox, ScreenPoint
 from screenpilot.perception.grounding import Found, ground
 from screenpilot.perception.ocr import text_in
 
 if TYPE_CHECKING:
     from screenpilot.actions.executor import Executor, Placed
-    from screenpilot.perception.screenshot import Observation
+    from screenpilot.perception.screenshot import Observation, Screenshot
 
-#: Share of colour values that must change for "the screen changed" (~200 pixels at 1080p).
+#: Share of pixels that must change for "the screen changed" (~200 pixels at 1080p).
 SCREEN_EFFECT = 0.0001
 #: Share of a target's neighbourhood that must change for "it changed there".
 LOCAL_EFFECT = 0.002
+#: Half the side of the box taken around a target given as a bare point, in pixels.
+NEIGHBOURHOOD = 24
 
 
 @dataclass(frozen=True)
@@ -42,19 +42,22 @@ class Verdict:
 
 
 def verify(
-    action: Action, placed: Placed | None, before: Observation, after: Any, ex: Executor
+    action: Action,
+    placed: Placed | None,
+    before: Observation,
+    after: Screenshot | None,
+    ex: Executor,
 ) -> Verdict:
-    """Check the action's effect on the settled frame `after` (None: nothing ran)."""
+    """Check the action's effect on the settled screenshot `after` (None: nothing ran)."""
     if after is None:
         return Verdict(True, "nothing to check on the screen")
-    frame: Frame = after
-    changed = changed_fraction(before.screenshot.pixels, frame)
+    changed = changed_fraction(before.screenshot.raw, after.raw)
     if isinstance(action, Wait):
         return _wait_outcome(action, ex, changed)
     if isinstance(action, Hover):
         return Verdict(True, "pointer moved (a hover shows nothing to check)", changed)
     if isinstance(action, TypeText) and action.text:
-        return _typed(action.text, placed, before, frame, ex, changed)
+        return _typed(action.text, placed, before, after, ex, changed)
     if isinstance(action, Click) and placed is not None and placed.element is not None:
         state = placed.element.checked
         if state is not None and placed.element.source == "a11y":
@@ -72,8 +75,11 @@ def verify(
                     f"{placed.element.name!r} is still {'checked' if state else 'unchecked'}",
                     changed,
                 )
-    if placed is not None and placed.box is not None:
-        local = _local_change(before, frame, placed.box)
+    if placed is not None:
+        # A click shows its effect near where it landed: a check mark is ~200 pixels, too
+        # few for the whole screen's threshold, plenty for its neighbourhood.
+        near = placed.box or _around(placed.point, NEIGHBOURHOOD)
+        local = _local_change(before, after, near)
         if local > LOCAL_EFFECT:
             return Verdict(True, f"the screen changed at the target ({local:.1%} of it)", changed)
     if changed > SCREEN_EFFECT:
@@ -85,7 +91,7 @@ def _typed(
     text: str,
     placed: Placed | None,
     before: Observation,
-    frame: Frame,
+    after: Screenshot,
     ex: Executor,
     changed: float,
 ) -> Verdict:
@@ -108,7 +114,7 @@ def _typed(
             changed,
         )
     region = _pixels_of(placed.box, before, pad=4)
-    seen = text_in(ex.reader.read_region(frame, region))
+    seen = text_in(ex.reader.read_region(after.pixels, region))
     if _contains(seen, text):
         return Verdict(True, f"OCR reads {seen!r} in the field", changed)
     return Verdict(False, f"OCR reads {seen!r} in the field, not {text!r}", changed)
@@ -148,13 +154,13 @@ def _pixels_of(box: ScreenBox, observation: Observation, pad: int = 0) -> Rect:
     g = observation.geometry
     a = g.screen_to_image(ScreenPoint(x=box.x1, y=box.y1))
     b = g.screen_to_image(ScreenPoint(x=box.x2, y=box.y2))
-    h, w = observation.screenshot.pixels.shape[:2]
+    h, w = observation.screenshot.raw.shape[:2]
     left, top = max(0, int(a.x) - pad), max(0, int(a.y) - pad)
     right, bottom = min(w, int(b.x) + 1 + pad), min(h, int(b.y) + 1 + pad)
     return Rect(left=left, top=top, width=max(1, right - left), height=max(1, bottom - top))
 
 
-def _local_change(before: Observation, frame: Frame, box: ScreenBox) -> float:
+def _local_change(before: Observation, after: Screenshot, box: ScreenBox) -> float:
     """Changed share of the target's neighbourhood: the box, widened by twice its height to
     each side (a checkbox's square sits left of the caption OCR found)."""
     reach = 2 * max(box.height, 16)
@@ -162,9 +168,13 @@ def _local_change(before: Observation, frame: Frame, box: ScreenBox) -> float:
         x1=box.x1 - reach, y1=box.y1 - box.height / 2, x2=box.x2 + reach, y2=box.y2 + box.height / 2
     )
     r = _pixels_of(wide, before)
-    old = before.screenshot.pixels[r.top : r.top + r.height, r.left : r.left + r.width]
-    new = np.asarray(frame)[r.top : r.top + r.height, r.left : r.left + r.width]
+    old = before.screenshot.raw[r.top : r.top + r.height, r.left : r.left + r.width]
+    new = after.raw[r.top : r.top + r.height, r.left : r.left + r.width]
     return changed_fraction(old, new)
+
+
+def _around(point: ScreenPoint, half: float) -> ScreenBox:
+    return ScreenBox(x1=point.x - half, y1=point.y - half, x2=point.x + half, y2=point.y + half)
 
 
 def _fold(text: str) -> str:

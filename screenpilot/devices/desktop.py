@@ -170,12 +170,12 @@ class Desktop:
             raise DesktopError(
                 f"cannot capture the screen of DISPLAY={self.display}: {error}"
             ) from None
-        bgra = np.frombuffer(shot.bgra, dtype=np.uint8).reshape(shot.height, shot.width, 4)
+        # Kept as mss delivers it (BGRA); Screenshot.pixels converts to RGB when asked.
+        bgra = np.frombuffer(shot.raw, dtype=np.uint8).reshape(shot.height, shot.width, 4)
         crop = self._geometry.crop
         if crop is not None:
             bgra = bgra[crop.top : crop.top + crop.height, crop.left : crop.left + crop.width]
-        rgb = np.ascontiguousarray(bgra[:, :, 2::-1])
-        return Screenshot(pixels=rgb, geometry=self._geometry, taken_at=time.time())
+        return Screenshot(raw=bgra, geometry=self._geometry, taken_at=time.time(), layout="BGRA")
 
     def elements(self) -> list[Element]:
         """Accessibility elements inside the captured area (empty without AT-SPI)."""
@@ -190,11 +190,14 @@ class Desktop:
         self._input(self._gui.moveTo, x, y)
 
     def click(self, point: ScreenPoint | None, button: str = "left", count: int = 1) -> None:
+        # pyautogui sleeps `interval` after every click, the last one too: only multi-clicks
+        # need the gap.
+        gap = 0.05 if count > 1 else 0.0
         if point is None:
-            self._input(self._gui.click, clicks=count, interval=0.05, button=button)
+            self._input(self._gui.click, clicks=count, interval=gap, button=button)
             return
         x, y = self._place(point)
-        self._input(self._gui.click, x, y, clicks=count, interval=0.05, button=button)
+        self._input(self._gui.click, x, y, clicks=count, interval=gap, button=button)
 
     def long_press(self, point: ScreenPoint, seconds: float) -> None:
         x, y = self._place(point)

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from functools import cached_property
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 from numpy.typing import NDArray
@@ -17,11 +18,29 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True, eq=False)
 class Screenshot:
-    """RGB pixels (H x W x 3, uint8) of the capture and the geometry that places them."""
+    """Pixels of one capture, in the layout the device delivered them, and the geometry
+    that places them on the screen.
 
-    pixels: NDArray[np.uint8]
+    `raw` is what change detection compares (no conversion: at 1080p turning BGRA into RGB
+    costs ~10 ms, more than the capture itself); `pixels` is the RGB view that OCR, the
+    field finder and the model get, made on first use.
+    """
+
+    raw: NDArray[np.uint8]
     geometry: ScreenGeometry
     taken_at: float
+    layout: Literal["RGB", "BGRA"] = "RGB"
+
+    @cached_property
+    def pixels(self) -> NDArray[np.uint8]:
+        """H x W x 3 RGB."""
+        if self.layout == "RGB":
+            return self.raw
+        from PIL import Image
+
+        h, w = self.raw.shape[:2]
+        raw = np.ascontiguousarray(self.raw)
+        return np.asarray(Image.frombuffer("RGB", (w, h), raw, "raw", "BGRX"))
 
     def image(self) -> Image.Image:
         from PIL import Image
