@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
+import time
 import tkinter
 from collections.abc import Iterator
 from pathlib import Path
@@ -207,3 +209,66 @@ def test_losing_the_x_server_is_a_clear_error(tmp_path: Path) -> None:
             if saved is not None:
                 os.environ["DISPLAY"] = saved
     assert tkinter  # the Tk test app needs Debian's python3-tk; fail early if it is missing
+
+
+GESTURE_APP = """
+import json, sys, tkinter as tk
+root = tk.Tk(); root.title("Gestures"); root.geometry("500x400+100+100")
+out = sys.argv[1]
+scale = tk.Scale(root, from_=0, to=100, orient="horizontal", length=400)
+scale.pack(pady=10)
+box = tk.Listbox(root, height=8, font=("DejaVu Sans", 14))
+for i in range(100):
+    box.insert("end", f"row {i}")
+box.pack(fill="both", expand=True)
+def dump(*_):
+    json.dump({"scale": scale.get(), "top": box.nearest(0)}, open(out, "w"))
+    root.after(50, dump)
+root.after(50, dump)
+root.mainloop()
+"""
+
+
+@pytest.fixture
+def gestures(xsession: XSession, tmp_path: Path) -> Iterator[Path]:
+    out = tmp_path / "gestures.json"
+    app = xsession.start(["/usr/bin/python3", "-c", GESTURE_APP, str(out)])
+    xsession.wait_for_window("Gestures")
+    deadline = time.monotonic() + 5
+    while not out.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    yield out
+    xsession.stop(app)
+
+
+def state(path: Path) -> dict[str, int]:
+    time.sleep(0.2)
+    return json.loads(path.read_text())  # type: ignore[no-any-return]
+
+
+def test_drag_and_scroll_move_real_widgets(desktop: Desktop, gestures: Path) -> None:
+    assert state(gestures) == {"scale": 0, "top": 0}
+    executor = Executor(desktop)
+    # The Scale's slider starts at the left end of its trough (x 150-550 at y 161 with
+    # openbox's frame); drag it most of the way right.
+    drag = executor.run(parse_action({"type": "drag", "start": [167, 161], "end": [480, 161]}))
+    assert drag.ok, drag.verdict.reason
+    assert state(gestures)["scale"] > 50
+    scroll = executor.run(
+        parse_action({"type": "scroll", "direction": "down", "amount": 5, "target": [300, 350]})
+    )
+    assert scroll.ok, scroll.verdict.reason
+    assert state(gestures)["top"] > 0
+
+
+def test_control_characters_are_refused_before_reaching_the_keyboard(desktop: Desktop) -> None:
+    with pytest.raises(DesktopError, match="control characters"):
+        desktop.type_text("abc\x1b[2J")
+
+
+def test_a_missing_helper_program_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
+    from screenpilot.devices.x11_clipboard import Clipboard, ClipboardError
+
+    monkeypatch.setenv("PATH", "/nonexistent")
+    with pytest.raises(ClipboardError, match="apt-get install xclip"):
+        Clipboard()

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import os
 import time
+import unicodedata
 from typing import Any
 
 import numpy as np
@@ -244,6 +245,9 @@ class Desktop:
         The user's clipboard is put back afterwards (served by one xclip child until
         `close()`).
         """
+        bad = sorted({repr(c) for c in text if unicodedata.category(c) == "Cc" and c not in "\n\t"})
+        if bad:
+            raise DesktopError(f"refusing to type control characters {', '.join(bad)}")
         if text.isascii():
             self._input(self._gui.write, text)
             return

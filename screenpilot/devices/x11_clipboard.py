@@ -7,6 +7,7 @@ foreground (`-quiet`), and ends it in `close()`: no xclip outlives the device th
 
 from __future__ import annotations
 
+import atexit
 import shutil
 import subprocess
 import time
@@ -29,6 +30,8 @@ class Clipboard:
             )
         self._env = env
         self._owner: subprocess.Popen[bytes] | None = None
+        # Even if nobody calls close(), no xclip outlives this interpreter.
+        atexit.register(self.release)
 
     def read(self) -> bytes | None:
         """The clipboard's text, or None when it is empty or holds no text."""
@@ -64,7 +67,7 @@ class Clipboard:
         raise ClipboardError("xclip did not take the clipboard (is the X server still there?)")
 
     def release(self) -> None:
-        """Stop serving what `own()` put there."""
+        """Stop serving what `own()` put there (the clipboard is empty after this)."""
         owner, self._owner = self._owner, None
         if owner is not None and owner.poll() is None:
             owner.terminate()
@@ -74,4 +77,6 @@ class Clipboard:
                 owner.kill()
                 owner.wait()
 
-    close = release
+    def close(self) -> None:
+        self.release()
+        atexit.unregister(self.release)
