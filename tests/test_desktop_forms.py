@@ -72,6 +72,7 @@ def test_gtk_form_is_filled_through_accessibility(
     app = xsession.start([SYSTEM_PYTHON, str(FORMS / "gtk_form.py"), str(out)])
     try:
         xsession.wait_for_window("GTK form")
+        assert desktop.has_accessibility
         names = {(e.role, e.name) for e in desktop.elements()}
         assert ("entry", "Email") in names and ("checkbox", "Subscribe") in names
         reasons = _fill(desktop, reader)
