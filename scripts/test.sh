@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/system-packages.sh
-bash scripts/setup-env.sh test desktop ocr
+bash scripts/setup-env.sh test desktop ocr android
 export PATH="$PWD/.venv/bin:$PATH"
 
 echo "== ruff"

@@ -28,6 +28,8 @@ if TYPE_CHECKING:
 SCREEN_EFFECT = 0.0001
 #: Share of a target's neighbourhood that must change for "it changed there".
 LOCAL_EFFECT = 0.002
+#: Element sources that can be read again to see an element's new value or state.
+TREE_SOURCES = ("a11y", "uiautomator")
 #: Half the side of the box taken around a target given as a bare point, in pixels.
 NEIGHBOURHOOD = 24
 
@@ -60,7 +62,7 @@ def verify(
         return _typed(action.text, placed, before, after, ex, changed)
     if isinstance(action, Click) and placed is not None and placed.element is not None:
         state = placed.element.checked
-        if state is not None and placed.element.source == "a11y":
+        if state is not None and placed.element.source in TREE_SOURCES:
             now = _same_element(placed.element.box, ex)
             if now is not None and now.checked is not None:
                 if now.checked != state:
@@ -100,13 +102,21 @@ def _typed(
             return Verdict(True, "the screen changed where the focus is", changed)
         return Verdict(False, "no visible effect: typing changed nothing", changed)
     element = placed.element
-    if element is not None and element.source == "a11y" and element.role == "entry":
+    if (
+        element is not None
+        and element.source in TREE_SOURCES
+        and element.role == "entry"
+        and "password" not in element.states  # a password field shows dots, not the text
+    ):
         now = _same_element(element.box, ex)
         if now is not None:
             if _contains(now.value, text):
                 return Verdict(True, f"the field now holds {now.value!r}", changed)
             return Verdict(False, f"the field holds {now.value!r}, not {text!r}", changed)
-    if ex.reader is None:
+    if ex.reader is None or (element is not None and "password" in element.states):
+        local = _local_change(before, after, placed.box)
+        if local > LOCAL_EFFECT:
+            return Verdict(True, f"the field changed ({local:.1%} of it)", changed)
         ok = changed > SCREEN_EFFECT
         return Verdict(
             ok,

@@ -53,7 +53,7 @@ class FakeAdbServer:
 
     def close(self) -> None:
         self._closed.set()
-        self._listener.close()
+        _shut(self._listener)  # shutdown() wakes the thread blocked in accept(); close() does not
         with self._lock:
             for client in list(self._clients):
                 _shut(client)

@@ -211,7 +211,7 @@ def find_fields(
     brightness: int = 245,
     min_width: int = 40,
     min_height: int = 14,
-    max_height: int = 120,
+    max_height: int = 200,
 ) -> list[Rect]:
     """Boxes of text-entry-looking rectangles: near-white, wider than tall, white edges."""
     try:

@@ -29,13 +29,15 @@ class Screenshot:
     raw: NDArray[np.uint8]
     geometry: ScreenGeometry
     taken_at: float
-    layout: Literal["RGB", "BGRA"] = "RGB"
+    layout: Literal["RGB", "RGBA", "BGRA"] = "RGB"
 
     @cached_property
     def pixels(self) -> NDArray[np.uint8]:
         """H x W x 3 RGB."""
         if self.layout == "RGB":
             return self.raw
+        if self.layout == "RGBA":
+            return np.ascontiguousarray(self.raw[:, :, :3])
         from PIL import Image
 
         h, w = self.raw.shape[:2]
