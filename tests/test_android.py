@@ -212,3 +212,11 @@ def test_bad_input_is_refused(device: AndroidDevice) -> None:
         device.open_app("com.example.missing")
     with pytest.raises(AndroidError, match="off the 1080x2400 screen"):
         device.click(ScreenPoint(x=2000, y=10))
+
+
+def test_a_malformed_dump_is_retried_then_left_to_ocr(
+    device: AndroidDevice, phone: SimulatedPhone, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(phone, "ui_dump", lambda: "<hierarchy><node bounds='[0,0][9,9]'>")
+    assert device.elements() == []
+    assert phone.commands.count("uiautomator dump /dev/tty") == 3

@@ -65,6 +65,18 @@ def echo(xsession: XSession, tmp_path: Path) -> Iterator[Path]:
     xsession.stop(app)
 
 
+def echoed(path: Path, expected: str, timeout: float = 5.0) -> str:
+    """The app's mirror file once it shows `expected` (X events arrive asynchronously)."""
+    deadline = time.monotonic() + timeout
+    text = ""
+    while time.monotonic() < deadline:
+        text = path.read_text(encoding="utf-8") if path.exists() else ""
+        if text == expected:
+            break
+        time.sleep(0.05)
+    return text
+
+
 def test_screenshot_is_rgb_with_the_monitor_geometry(desktop: Desktop) -> None:
     shot = desktop.screenshot()
     assert shot.pixels.shape == (1080, 1920, 3) and shot.pixels.dtype == np.uint8
@@ -107,7 +119,7 @@ def test_unicode_text_arrives_and_the_clipboard_is_restored(
         timeout=5,
     )
     desktop.type_text("Zoë 北京 ;$(x)`y` %s")
-    assert echo.read_text(encoding="utf-8") == "Zoë 北京 ;$(x)`y` %s"
+    assert echoed(echo, "Zoë 北京 ;$(x)`y` %s") == "Zoë 北京 ;$(x)`y` %s"
     restored = subprocess.run(
         ["xclip", "-selection", "clipboard", "-o"],
         capture_output=True,
@@ -123,11 +135,11 @@ def test_unicode_text_arrives_and_the_clipboard_is_restored(
 
 def test_ascii_is_typed_and_chords_work(desktop: Desktop, echo: Path) -> None:
     desktop.type_text("hello world")
-    assert echo.read_text(encoding="utf-8") == "hello world"
+    assert echoed(echo, "hello world") == "hello world"
     desktop.key(["backspace"])
     desktop.key(["shift", "home"])
     desktop.key(["delete"])
-    assert echo.read_text(encoding="utf-8") == ""
+    assert echoed(echo, "") == ""
 
 
 def test_a_click_outside_every_monitor_is_refused(desktop: Desktop) -> None:

@@ -158,13 +158,11 @@ class AndroidDevice:
         for attempt in range(self.dump_retries):
             output = self.shell("uiautomator dump /dev/tty")
             try:
-                xml = strip_dump(output)
+                return parse_dump(strip_dump(output), self.geometry.screen_box)
             except UiDumpError as error:
                 last = str(error)
                 log.info("uiautomator dump failed (%s), attempt %d", error, attempt + 1)
                 time.sleep(0.3)
-                continue
-            return parse_dump(xml, self.geometry.screen_box)
         log.warning("giving up on the UI tree after %d tries: %s", self.dump_retries, last)
         return []
 
