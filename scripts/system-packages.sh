@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Installs the Debian/Ubuntu packages the desktop tests and the demo use, if any is missing:
 # a virtual X server and window manager, xdotool/xclip, Tk and GTK 3 for the example forms,
-# AT-SPI (pyatspi) for accessibility trees, Chromium, and fonts that cover CJK text.
+# AT-SPI (pyatspi) for accessibility trees, Chromium, fonts that cover CJK text, and the adb
+# command-line client (the fake adb server is checked against it).
 set -euo pipefail
 packages=(
   xvfb openbox xdotool xclip x11-utils dbus dbus-x11
   python3 python3-tk python3-gi gir1.2-gtk-3.0
   python3-pyatspi gir1.2-atspi-2.0 at-spi2-core
-  chromium fonts-dejavu-core fonts-noto-cjk
+  chromium fonts-dejavu-core fonts-noto-cjk adb
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -4,6 +4,7 @@ unmodified pure-python-adb client."""
 from __future__ import annotations
 
 import socket
+import subprocess
 import time
 from collections.abc import Iterator
 
@@ -220,3 +221,24 @@ def test_a_malformed_dump_is_retried_then_left_to_ocr(
     monkeypatch.setattr(phone, "ui_dump", lambda: "<hierarchy><node bounds='[0,0][9,9]'>")
     assert device.elements() == []
     assert phone.commands.count("uiautomator dump /dev/tty") == 3
+
+
+def test_the_real_adb_client_talks_to_the_fake_server(
+    server: FakeAdbServer, phone: SimulatedPhone
+) -> None:
+    """Debian's adb 1.0.41 command-line client, unmodified, against the same server."""
+    base = ["adb", "-H", "127.0.0.1", "-P", str(server.port)]
+
+    def adb(*args: str) -> bytes:
+        done = subprocess.run([*base, *args], capture_output=True, timeout=20, check=True)
+        return done.stdout
+
+    assert adb("devices") == b"List of devices attached\nemulator-5554\tdevice\n\n"
+    assert adb("-s", "emulator-5554", "shell", "wm", "size") == b"Physical size: 1080x2400\n"
+    adb("-s", "emulator-5554", "shell", "input", "tap", "540", "570")
+    adb("-s", "emulator-5554", "shell", "input text 'a b;c'")
+    assert phone.fields["username"] == "a b;c" and phone.interpreted == []
+    assert adb("-s", "emulator-5554", "exec-out", "screencap", "-p").startswith(
+        b"\x89PNG\r\n\x1a\n"
+    )
+    assert "host:tport:serial:emulator-5554" in server.requests

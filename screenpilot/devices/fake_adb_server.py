@@ -94,9 +94,10 @@ class FakeAdbServer:
                     self._device_service(client, phone, request)
                     return
                 phone = self._host_service(client, request)
-                if phone is not None:
-                    with self._lock:
-                        self._clients[client] = phone.serial
+                if phone is None:
+                    return  # one host request per connection; the real client waits for the close
+                with self._lock:
+                    self._clients[client] = phone.serial
         except OSError:
             return
         finally:
@@ -113,8 +114,11 @@ class FakeAdbServer:
                 f"{serial}\t{self.state.get(serial, 'device')}\n" for serial in self.phones
             )
             client.sendall(b"OKAY" + _framed(lines))
-        elif request in ("host:features", "host:host-features"):
-            client.sendall(b"OKAY" + _framed("cmd"))  # no shell_v2: plain shell: streams
+        elif request in ("host:features", "host:host-features") or (
+            request.startswith("host-serial:") and request.endswith(":features")
+        ):
+            # No shell_v2 among the device's features: clients then use plain shell: streams.
+            client.sendall(b"OKAY" + _framed("cmd"))
         elif request.startswith(("host:transport:", "host:tport:serial:", "host:transport-any")):
             serial = request.rsplit(":", 1)[-1]
             if request.startswith("host:transport-any"):
