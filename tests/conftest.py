@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from hypothesis import settings
@@ -32,3 +33,11 @@ def xsession() -> Iterator[XSession]:
                     os.environ.pop(key, None)
                 else:
                     os.environ[key] = value
+
+
+@pytest.fixture(scope="session")
+def tiny_qwen(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A tiny random Qwen3-VL checkpoint, built offline once per test session."""
+    from screenpilot.models import tiny_qwen3vl
+
+    return tiny_qwen3vl.build(tmp_path_factory.mktemp("tiny-qwen3vl"))
