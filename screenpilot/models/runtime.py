@@ -1,0 +1,127 @@
+"""One interface for every Qwen3-VL runtime: messages with images in, text out.
+
+A `Runtime` takes chat `Message`s whose content mixes text and PIL images, plus `Sampling`
+settings (greedy by default: actions and grounding want the model's best guess, not a
+sample), and returns a `Generation`: the answer with any `<think>` block taken out (kept in
+`thinking` for the trajectory) and, when asked, each generated token's log-probability.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Literal, Protocol
+
+from screenpilot.errors import ScreenpilotError
+from screenpilot.models.parsing import split_thinking
+
+if TYPE_CHECKING:
+    from PIL import Image
+
+Role = Literal["system", "user", "assistant"]
+
+
+class ModelRuntimeError(ScreenpilotError):
+    """The model could not be loaded or did not answer."""
+
+
+@dataclass(frozen=True)
+class Message:
+    """One chat turn; `content` is text and images in the order the model should see them."""
+
+    role: Role
+    content: Sequence[str | Image.Image]
+
+    @classmethod
+    def user(cls, *content: str | Image.Image) -> Message:
+        return cls("user", content)
+
+    @classmethod
+    def system(cls, text: str) -> Message:
+        return cls("system", (text,))
+
+
+@dataclass(frozen=True)
+class Sampling:
+    """How to pick tokens. temperature 0 is greedy decoding."""
+
+    temperature: float = 0.0
+    top_p: float = 1.0
+    top_k: int | None = None
+    max_new_tokens: int = 256
+
+    def __post_init__(self) -> None:
+        if self.temperature < 0 or not 0 < self.top_p <= 1 or self.max_new_tokens < 1:
+            raise ValueError(
+                "sampling needs temperature >= 0, 0 < top_p <= 1 and max_new_tokens >= 1"
+            )
+
+    @property
+    def greedy(self) -> bool:
+        return self.temperature == 0
+
+
+#: Greedy decoding with the default token limit: what actions and grounding use.
+GREEDY = Sampling()
+
+
+@dataclass(frozen=True)
+class TokenLogprob:
+    """One generated token, as text, and the log-probability the model gave it."""
+
+    text: str
+    logprob: float
+
+
+@dataclass(frozen=True)
+class Generation:
+    """What the model said: the answer, any thinking, and optionally token log-probabilities."""
+
+    text: str
+    raw: str
+    thinking: str = ""
+    tokens: list[TokenLogprob] | None = None
+    prompt_tokens: int = 0
+    seconds: float = 0.0
+
+    @classmethod
+    def from_raw(cls, raw: str, **details: object) -> Generation:
+        thinking, answer = split_thinking(raw)
+        return cls(text=answer, raw=raw, thinking=thinking, **details)  # type: ignore[arg-type]
+
+
+class Runtime(Protocol):
+    """Anything that runs Qwen3-VL."""
+
+    def generate(
+        self, messages: Sequence[Message], sampling: Sampling = ..., *, logprobs: bool = False
+    ) -> Generation: ...
+
+
+@dataclass
+class ChatPrompt:
+    """Messages rendered in Qwen's chat format, with the images in the order they appear."""
+
+    text: str
+    images: list[Image.Image] = field(default_factory=list)
+
+
+IMAGE_PLACEHOLDER = "<|vision_start|><|image_pad|><|vision_end|>"
+
+
+def render_chat(messages: Sequence[Message]) -> ChatPrompt:
+    """`<|im_start|>role\\n...<|im_end|>` turns, an image as vision start/pad/end (the
+    processor widens the pad to the image's token count), then the assistant's turn opened."""
+    parts: list[str] = []
+    images: list[Image.Image] = []
+    for message in messages:
+        body = []
+        for item in message.content:
+            if isinstance(item, str):
+                body.append(item)
+            else:
+                images.append(item)
+                body.append(IMAGE_PLACEHOLDER)
+        parts.append(f"<|im_start|>{message.role}\n{''.join(body)}<|im_end|>\n")
+    parts.append("<|im_start|>assistant\n")
+    return ChatPrompt("".join(parts), images)
