@@ -219,6 +219,50 @@ def demo() -> None:
     out.print("Every action above was validated; the last answer was refused, not guessed at.")
 
 
+@app.command("serve-model")
+def serve_model(
+    model: Annotated[str, typer.Option(help="Hub id or local folder of a Qwen3-VL checkpoint.")] = (
+        "Qwen/Qwen3-VL-4B-Instruct"
+    ),
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    api_key: Annotated[
+        str | None, typer.Option(help="Require `Authorization: Bearer KEY` on every request.")
+    ] = None,
+    min_tokens: MinTokens = 64,
+    max_tokens: MaxTokens = 16384,
+) -> None:
+    """Serve a local Qwen3-VL over an OpenAI-compatible API (POST /v1/chat/completions)."""
+    from screenpilot.models.local import LocalRuntime
+    from screenpilot.models.runtime import ModelRuntimeError
+    from screenpilot.models.server import ModelServer
+
+    if host not in ("127.0.0.1", "localhost", "::1") and not api_key:
+        err.print(
+            f"[red]error:[/] listening on {host} needs --api-key (anyone could use the model)"
+        )
+        raise typer.Exit(EXIT_BAD_INPUT)
+    budget = _budget(min_tokens, max_tokens)
+    with out.status(f"loading {model}..."):
+        try:
+            runtime = LocalRuntime(model, budget=budget)
+        except ModelRuntimeError as e:
+            err.print(f"[red]error:[/] {e}")
+            raise typer.Exit(EXIT_FAILURE) from None
+    try:
+        server = ModelServer(runtime, model_name=model, host=host, port=port, api_key=api_key)
+    except OSError as e:
+        err.print(f"[red]error:[/] cannot listen on {host}:{port}: {e}")
+        raise typer.Exit(EXIT_FAILURE) from None
+    out.print(f"serving {model} at {server.url} on {runtime.device} (Ctrl+C stops)")
+    try:
+        server.httpd.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.httpd.server_close()
+
+
 def _model_view(screen: Size, budget: VisualBudget) -> ScreenGeometry:
     try:
         return ScreenGeometry.for_screen(screen.width, screen.height).with_image(
