@@ -122,3 +122,25 @@ def test_token_boxes_tile_the_screen_one_per_visual_token() -> None:
     assert (last.row, last.col) == (25, 46)
     # each token covers 1920/1504 x 1080/832 screen pixels
     assert first.box.width == pytest.approx(32 * 1920 / 1504)
+
+
+def test_the_overlay_draws_the_token_grid_and_the_box() -> None:
+    from screenpilot.perception.geometry import ScreenBox
+    from screenpilot.perception.overlay import BOX, grounding_overlay
+
+    budget = VisualBudget(max_tokens=256)
+    geometry = ScreenGeometry.for_screen(1280, 720).with_image(
+        budget.resize(Size(width=1280, height=720))
+    )
+    picture = grounding_overlay(
+        Image.new("RGB", (1280, 720), "white"),
+        geometry,
+        ScreenBox(x1=100, y1=100, x2=300, y2=200),
+        label="Submit",
+    )
+    pixels = np.asarray(picture)
+    assert pixels[100, 200].tolist() == list(BOX)  # the box's top edge
+    cell = token_boxes(geometry)[1].box  # second cell of the first row: its left edge is a line
+    column = int(cell.x1)  # Pillow truncates fractional coordinates
+    assert (pixels[5:60, column] != 255).any()
+    assert (pixels[400:500, 640:700] != 255).any(axis=2).mean() < 0.2  # mostly still white
