@@ -147,3 +147,13 @@ def test_missing_weights_are_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(ScreenpilotError, match="cannot load the model"):
         LocalRuntime(tmp_path / "empty")
     assert time.monotonic() - start < 30
+
+
+@pytest.mark.parametrize(
+    ("size", "reason"), [((40000, 100), "too large"), ((10, 2500), "more elongated")]
+)
+def test_images_the_model_cannot_take_are_refused_up_front(
+    runtime: LocalRuntime, size: tuple[int, int], reason: str
+) -> None:
+    with pytest.raises(ModelRuntimeError, match=reason):
+        runtime.generate([Message.user(Image.new("RGB", size), "hi")])

@@ -36,6 +36,7 @@ from screenpilot.models.runtime import (
     ModelRuntimeError,
     Sampling,
     TokenLogprob,
+    check_image,
 )
 from screenpilot.perception.geometry import Size
 from screenpilot.perception.sizing import VisualBudget
@@ -99,6 +100,7 @@ class OpenAIRuntime:
             if isinstance(item, str):
                 parts.append({"type": "text", "text": item})
             else:
+                check_image(item)
                 seen = self.budget.resize(Size(width=item.width, height=item.height))
                 image = item.convert("RGB").resize((seen.width, seen.height))
                 buffer = io.BytesIO()

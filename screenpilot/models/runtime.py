@@ -107,6 +107,24 @@ class ChatPrompt:
 
 
 IMAGE_PLACEHOLDER = "<|vision_start|><|image_pad|><|vision_end|>"
+#: Longest image side accepted; anything bigger is no screenshot (and a decompression bomb).
+MAX_IMAGE_SIDE = 32768
+
+
+def check_image(image: Image.Image) -> None:
+    """Refuse images the model cannot take, with the reason, before any work is done."""
+    from screenpilot.perception.geometry import Size
+    from screenpilot.perception.sizing import VisualBudget
+
+    if max(image.width, image.height) > MAX_IMAGE_SIDE:
+        raise ModelRuntimeError(
+            f"a {image.width}x{image.height} image is too large to send "
+            f"(longest side over {MAX_IMAGE_SIDE} px): crop or scale it first"
+        )
+    try:
+        VisualBudget().resize(Size(width=image.width, height=image.height))
+    except ValueError as error:
+        raise ModelRuntimeError(f"this image cannot be sent to Qwen3-VL: {error}") from None
 
 
 def render_chat(messages: Sequence[Message]) -> ChatPrompt:
@@ -120,6 +138,7 @@ def render_chat(messages: Sequence[Message]) -> ChatPrompt:
             if isinstance(item, str):
                 body.append(item)
             else:
+                check_image(item)
                 images.append(item)
                 body.append(IMAGE_PLACEHOLDER)
         parts.append(f"<|im_start|>{message.role}\n{''.join(body)}<|im_end|>\n")
