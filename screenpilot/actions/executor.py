@@ -82,6 +82,7 @@ class StepResult:
     placed: Placed | None
     seconds: float
     settled: bool
+    observation: Observation  # what the screen was when the action was placed
 
     @property
     def ok(self) -> bool:
@@ -93,7 +94,8 @@ class Executor:
     the device's own elements (accessibility) do not have what a description names.
     After each action the screen must hold still for two frames `settle_interval` apart
     (giving up after `settle_timeout`); an unchanged screen is not trusted as settled before
-    `react` seconds, the time an application gets to start drawing its answer."""
+    `react` seconds, the time an application gets to start drawing its answer. `guard` sees
+    every action once its target is placed and before it runs, and may raise to stop it."""
 
     def __init__(
         self,
@@ -103,6 +105,7 @@ class Executor:
         settle_timeout: float = 3.0,
         settle_interval: float = 0.1,
         react: float = 0.15,
+        guard: Callable[[Action, Placed | None, Observation], None] | None = None,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
@@ -111,6 +114,7 @@ class Executor:
         self.settle_timeout = settle_timeout
         self.settle_interval = settle_interval
         self.react = react
+        self.guard = guard
         self.clock = clock
         self.sleep = sleep
 
@@ -163,10 +167,12 @@ class Executor:
         placed: Placed | None = None
         if target is not None:
             placed, before = self.place(target, before)
+        if self.guard is not None:
+            self.guard(action, placed, before)  # may raise to stop the action
         self._act(action, placed, before)
         after, settled = self._settle(action)
         verdict = verify(action, placed, before, after, self)
-        result = StepResult(action, verdict, placed, self.clock() - start, settled)
+        result = StepResult(action, verdict, placed, self.clock() - start, settled, before)
         log.info("%s -> %s (%s)", action.type, "ok" if result.ok else "FAILED", verdict.reason)
         return result
 
