@@ -87,7 +87,8 @@ def build_report(folder: Path) -> Path:
 <title>screenpilot run: {e(start.get("instruction", ""))}</title>
 <style>body{{font:15px sans-serif;margin:24px;max-width:1000px}}
 section{{border:1px solid #ccc;margin:16px 0;padding:12px}}section.bad{{border-color:#c33}}
-img{{max-width:100%}}dt{{font-weight:bold}}dd{{margin:0 0 6px 0}}.summary td{{padding:2px 12px 2px 0}}</style></head><body>
+img{{max-width:100%}}dt{{font-weight:bold}}dd{{margin:0 0 6px 0}}
+.summary td{{padding:2px 12px 2px 0}}</style></head><body>
 <h1>{e(start.get("instruction", "(no instruction)"))}</h1>
 <table class=summary><tr><td>status</td><td>{e(status)}</td></tr>
 <tr><td>policy</td><td>{e(str(start.get("policy", "")))}</td></tr>
