@@ -148,7 +148,7 @@ class Agent:
                 if not plan.steps:
                     status, message = "failure", "the policy had nothing more to do"
                     break
-                finished = False
+                finished = all_ran = False
                 for position, step in enumerate(plan.steps):
                     if self._cancelled.is_set() or self._over_budget(
                         index, model_calls, time.monotonic() - start
@@ -203,12 +203,14 @@ class Agent:
                         break
                     if not ok:
                         break  # replan with what happened
+                else:
+                    all_ran = True
                 if finished:
                     break
                 if self.dry_run:
                     status, message = "dry_run", f"{index} steps planned, none run"
                     break
-                if plan.done:
+                if plan.done and all_ran:
                     status = "success" if plan.success else "failure"
                     message = plan.message
                     break

@@ -295,8 +295,9 @@ def _gap(anchor: ScreenBox, box: ScreenBox, relation: str) -> float | None:
 
 
 def _default_role_weight(role: Role) -> float:
-    # With no role asked for, prefer things one acts on over static text, a little.
-    return 1.0 if role != "text" else 0.97
+    # With no role asked for, prefer things one acts on over static text: "click Sign in"
+    # means the button, not the page title that says the same.
+    return 1.0 if role != "text" else 0.9
 
 
 def _best_first(candidates: list[Candidate]) -> list[Candidate]:
