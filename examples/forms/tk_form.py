@@ -1,7 +1,8 @@
 """A small Tk form with no accessibility tree: only its pixels tell what is on it.
 
-Usage: python tk_form.py OUTPUT.json
-Submit writes {"name", "email", "subscribe"} as JSON to OUTPUT.json and shows "Saved".
+Usage: python tk_form.py OUTPUT.json [LABEL ...]
+The fields are Name and Email unless other labels are given. Submit writes each field (its
+label in lower case) and "subscribe" as JSON to OUTPUT.json and shows "Saved".
 """
 
 from __future__ import annotations
@@ -11,35 +12,39 @@ import sys
 import tkinter as tk
 
 
-def main(output: str) -> None:
+def main(output: str, labels: list[str]) -> None:
     root = tk.Tk()
     root.title("Tk form")
-    root.geometry("640x400+200+150")
+    root.geometry(f"640x{280 + 60 * len(labels)}+200+150")
     font = ("DejaVu Sans", 16)
-    name, email, subscribe = tk.StringVar(), tk.StringVar(), tk.BooleanVar()
+    values = {label: tk.StringVar() for label in labels}
+    subscribe = tk.BooleanVar()
     status = tk.StringVar(value="")
-    tk.Label(root, text="Name", font=font).grid(row=0, column=0, padx=20, pady=14, sticky="w")
-    tk.Entry(root, textvariable=name, font=font, width=24).grid(row=0, column=1, padx=10)
-    tk.Label(root, text="Email", font=font).grid(row=1, column=0, padx=20, pady=14, sticky="w")
-    tk.Entry(root, textvariable=email, font=font, width=24).grid(row=1, column=1, padx=10)
+    for row, label in enumerate(labels):
+        tk.Label(root, text=label, font=font).grid(row=row, column=0, padx=20, pady=14, sticky="w")
+        tk.Entry(root, textvariable=values[label], font=font, width=24).grid(
+            row=row, column=1, padx=10
+        )
+    below = len(labels)
     tk.Checkbutton(root, text="Subscribe", variable=subscribe, font=font).grid(
-        row=2, column=1, pady=14, sticky="w"
+        row=below, column=1, pady=14, sticky="w"
     )
 
     def submit() -> None:
-        data = {"name": name.get(), "email": email.get(), "subscribe": subscribe.get()}
+        data: dict[str, object] = {label.lower(): v.get() for label, v in values.items()}
+        data["subscribe"] = subscribe.get()
         with open(output, "w", encoding="utf-8") as f:
             json.dump(data, f, ensure_ascii=False)
         status.set("Saved")
 
     tk.Button(root, text="Submit", font=font, command=submit).grid(
-        row=3, column=1, pady=14, sticky="w"
+        row=below + 1, column=1, pady=14, sticky="w"
     )
-    tk.Label(root, textvariable=status, font=font).grid(row=4, column=1, sticky="w")
+    tk.Label(root, textvariable=status, font=font).grid(row=below + 2, column=1, sticky="w")
     root.mainloop()
 
 
 if __name__ == "__main__":
-    if len(sys.argv) != 2:
+    if len(sys.argv) < 2:
         sys.exit(__doc__)
-    main(sys.argv[1])
+    main(sys.argv[1], sys.argv[2:] or ["Name", "Email"])

@@ -123,7 +123,8 @@ def _typed(
             "the screen changed (no OCR to read the field)" if ok else "no visible effect",
             changed,
         )
-    region = _pixels_of(placed.box, before, pad=4)
+    # Generous padding: OCR drops a letter that touches the edge of what it is given.
+    region = _pixels_of(placed.box, before, pad=16)
     seen = text_in(ex.reader.read_region(after.pixels, region))
     if _contains(seen, text):
         return Verdict(True, f"OCR reads {seen!r} in the field", changed)
