@@ -26,7 +26,10 @@ def _picture(folder: Path, record: dict[str, Any]) -> str:
     name = record.get("screenshot")
     if not name or not (folder / name).exists():
         return "<p class=missing>(no screenshot)</p>"
-    image = Image.open(folder / name).convert("RGB")
+    try:
+        image = Image.open(folder / name).convert("RGB")
+    except OSError:
+        return "<p class=missing>(screenshot unreadable)</p>"
     draw = ImageDraw.Draw(image)
     geometry = record.get("geometry") or {}
     screen = geometry.get("screen") or {"left": 0, "top": 0}

@@ -83,7 +83,10 @@ class TrajectoryWriter:
         def write() -> None:
             from PIL import Image
 
-            Image.fromarray(pixels).save(self.folder / name, compress_level=1)
+            # Written aside and renamed: a killed run never leaves half a PNG under the name.
+            partial = self.folder / f".{name}.partial"
+            Image.fromarray(pixels).save(partial, "PNG", compress_level=1)
+            partial.rename(self.folder / name)
 
         self._pending.append(self._images.submit(write))
         return name
