@@ -40,6 +40,17 @@ def test_import_needs_no_display_gpu_or_heavy_library() -> None:
     assert out.stdout.strip() == "[]"
 
 
+def test_the_agent_entry_point_is_there_without_loading_it_up_front() -> None:
+    code = (
+        "import sys, screenpilot\n"
+        "print('screenpilot.agent.loop' in sys.modules)\n"
+        "from screenpilot import Agent\n"
+        "print(Agent.__module__)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False", "screenpilot.agent.loop"]
+
+
 def test_demo_runs_offline_and_refuses_the_bad_answer() -> None:
     result = run("demo")
     assert result.returncode == 0, result.stderr

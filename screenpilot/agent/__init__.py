@@ -1,2 +1,2 @@
-"""The agent loop: observe, decide, guard, act, verify, record. Built by the agent issue;
-nothing here yet."""
+"""The agent loop: observe, decide, guard, act, verify, record (`loop.Agent`), with the
+safety policy (`safety`), the trajectory (`trajectory`) and the HTML report (`report`)."""
