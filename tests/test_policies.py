@@ -177,38 +177,41 @@ def test_the_tiny_random_model_runs_through_the_loop(
 
 
 def test_replay_survives_a_moved_window(
-    tk_form: Path, reader: ScreenReader, tmp_path: Path, xsession: XSession
+    reader: ScreenReader, tmp_path: Path, xsession: XSession
 ) -> None:
+    first_out, second_out = tmp_path / "first.json", tmp_path / "second.json"
+    app = xsession.start(["/usr/bin/python3", str(FORMS / "tk_form.py"), str(first_out)])
     with Desktop() as desktop:
+        xsession.wait_for_window("Tk form")
         first = Agent(desktop, RulesPolicy(), reader=reader, output=tmp_path / "runs").run(
             "type 'Zoë 北京' into the Name field, type bob@example.org into the Email field"
         )
         assert first.status == "success", first.message
+        xsession.stop(app)
+        # The same form again, empty, in another place on the screen.
+        app = xsession.start(["/usr/bin/python3", str(FORMS / "tk_form.py"), str(second_out)])
         window = xsession.wait_for_window("Tk form")
         subprocess.run(
-            ["xdotool", "windowmove", window, "900", "500"], env=xsession.env, check=True
-        )
-        subprocess.run(
-            ["xdotool", "mousemove", "1350", "600", "click", "1"], env=xsession.env, check=True
+            ["xdotool", "windowmove", "--sync", window, "900", "500"], env=xsession.env, check=True
         )
         time.sleep(0.3)
-        # clear the fields so the replay has something to do
-        for field in ("the Name field", "the Email field"):
-            Agent(desktop, RulesPolicy(), reader=reader, output=None).run(f"click {field}")
-            desktop.key(["end"])
-            desktop.key(["shift", "home"])
-            desktop.key(["backspace"])
-        replay = Agent(
-            desktop,
-            ReplayPolicy(first.folder),
-            reader=reader,  # type: ignore[arg-type]
-            output=tmp_path / "runs",
-        ).run("replay")
-        assert replay.status == "success", replay.message
-        Agent(desktop, RulesPolicy(), reader=reader, output=None).run(
-            "click Submit, wait for Saved"
-        )
-    assert read(tk_form) == {"name": "Zoë 北京", "email": "bob@example.org", "subscribe": False}
+        try:
+            replay = Agent(
+                desktop,
+                ReplayPolicy(first.folder),
+                reader=ScreenReader(reader.engine),  # type: ignore[arg-type]
+                output=tmp_path / "runs",
+            ).run("replay")
+            assert replay.status == "success", replay.message
+            done = Agent(desktop, RulesPolicy(), reader=reader, output=None).run(
+                "click Submit, wait for Saved"
+            )
+            assert done.status == "success", done.message
+        finally:
+            xsession.stop(app)
+    assert read(second_out) == {"name": "Zoë 北京", "email": "bob@example.org", "subscribe": False}
+    moved = [r for r in read_trajectory(replay.folder) if r["kind"] == "step"]  # type: ignore[arg-type]
+    assert all(r["point"]["x"] > 900 for r in moved)  # grounded afresh, not the old coordinates
 
 
 KILLED_RUN = """
@@ -241,3 +244,45 @@ def test_a_run_killed_with_sigkill_leaves_a_readable_trajectory(tmp_path: Path) 
     assert records[1]["ok"] is True and records[1]["action"]["text"] == "bob"
     report = build_report(folder).read_text(encoding="utf-8")
     assert "unfinished (the run was stopped)" in report
+
+
+class Recording(StandInModel):
+    """The stand-in, keeping every text it was sent."""
+
+    def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        self.seen: list[str] = []
+
+    def generate(self, messages, sampling=None, *, logprobs=False):  # type: ignore[no-untyped-def, override]
+        self.seen += [p for m in messages for p in m.content if isinstance(p, str)]
+        return super().generate(messages, logprobs=logprobs)
+
+
+def test_secrets_never_reach_the_model(tk_form: Path, reader: ScreenReader, tmp_path: Path) -> None:
+    model = Recording(
+        reader, [("click", "the Name field"), ("type", "s3cr3t-Zoë"), ("click", "the Email field")]
+    )
+    with Desktop() as desktop:
+        result = Agent(
+            desktop, NativePolicy(model), reader=reader, output=tmp_path, secrets=["s3cr3t-Zoë"]
+        ).run("fill the name")
+    assert result.status == "success", result.message
+    assert any("•••" in text for text in model.seen)
+    assert not any("s3cr3t" in text for text in model.seen)
+
+
+def test_cancel_ends_the_run_cleanly_with_everything_recorded(tmp_path: Path) -> None:
+    from screenpilot.devices.android import AndroidDevice
+    from screenpilot.devices.fake_adb_server import FakeAdbServer
+    from screenpilot.devices.simulated_phone import SimulatedPhone
+
+    with FakeAdbServer([SimulatedPhone()]) as server:
+        agent = Agent(AndroidDevice(port=server.port), RulesPolicy(), output=tmp_path)
+        agent.on_step = lambda _entry: agent.cancel()
+        result = agent.run("type bob into the Username field, click Sign in")
+    assert (result.status, result.steps) == ("cancelled", 1)
+    kinds = [r["kind"] for r in read_trajectory(result.folder)]  # type: ignore[arg-type]
+    assert kinds == ["start", "step", "end"]
+    steps = [r for r in read_trajectory(result.folder) if r["kind"] == "step"]  # type: ignore[arg-type]
+    assert (result.folder / steps[0]["after"]).exists()  # type: ignore[operator]
+    assert "after" in result.report.read_text(encoding="utf-8")  # type: ignore[union-attr]

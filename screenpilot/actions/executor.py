@@ -83,6 +83,7 @@ class StepResult:
     seconds: float
     settled: bool
     observation: Observation  # what the screen was when the action was placed
+    after: Screenshot | None = None  # the settled screen the verdict was read from
 
     @property
     def ok(self) -> bool:
@@ -172,7 +173,7 @@ class Executor:
         self._act(action, placed, before)
         after, settled = self._settle(action)
         verdict = verify(action, placed, before, after, self)
-        result = StepResult(action, verdict, placed, self.clock() - start, settled, before)
+        result = StepResult(action, verdict, placed, self.clock() - start, settled, before, after)
         log.info("%s -> %s (%s)", action.type, "ok" if result.ok else "FAILED", verdict.reason)
         return result
 

@@ -139,7 +139,7 @@ class Agent:
                     status, message = "budget", over
                     break
                 observation = self.executor.observe(with_elements=False)
-                plan = self.policy.plan(instruction, observation, history)
+                plan = self.policy.plan(instruction, observation, self._shown(history))
                 model_calls += plan.model_calls
                 if plan.done and not plan.steps:
                     status = "success" if plan.success else "failure"
@@ -244,6 +244,21 @@ class Agent:
         )
 
     # ------------------------------------------------------------------ pieces
+    def _shown(self, history: list[Outcome]) -> list[Outcome]:
+        """The history a policy that talks to a model may see: secrets masked."""
+        if not getattr(self.policy, "uses_model", False) or not self.redactor.active:
+            return history
+        masked = []
+        for outcome in history:
+            action = ACTION_ADAPTER.validate_python(
+                self.redactor.data(ACTION_ADAPTER.dump_python(outcome.step.action, mode="json"))
+            )
+            step = Step(action, self.redactor.text(outcome.step.expect), outcome.step.thought)
+            masked.append(
+                Outcome(step, outcome.ok, self.redactor.text(outcome.reason), outcome.index)
+            )
+        return masked
+
     def _over_budget(self, steps: int, calls: int, seconds: float) -> str:
         b = self.budgets
         if steps >= b.max_steps:
@@ -315,6 +330,10 @@ class Agent:
                 entry["screenshot"] = writer.save_screenshot(
                     result.observation.screenshot, f"step-{index:04d}.png"
                 )
+                if result.after is not None:
+                    entry["after"] = writer.save_screenshot(
+                        result.after, f"step-{index:04d}-after.png"
+                    )
         if writer is not None:
             writer.record("step", **entry)
         if self.on_step is not None:

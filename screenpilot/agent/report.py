@@ -20,10 +20,10 @@ from screenpilot.agent.trajectory import read_trajectory
 WIDTH = 900
 
 
-def _picture(folder: Path, record: dict[str, Any]) -> str:
+def _picture(folder: Path, record: dict[str, Any], key: str = "screenshot") -> str:
     from PIL import Image, ImageDraw
 
-    name = record.get("screenshot")
+    name = record.get(key)
     if not name or not (folder / name).exists():
         return "<p class=missing>(no screenshot)</p>"
     try:
@@ -39,12 +39,12 @@ def _picture(folder: Path, record: dict[str, Any]) -> str:
     def px(x: float, y: float) -> tuple[float, float]:
         return ((x - screen["left"]) * sx, (y - screen["top"]) * sy)
 
-    box = record.get("box")
+    box = record.get("box") if key == "screenshot" else None
     if box:
         draw.rectangle(
             (*px(box["x1"], box["y1"]), *px(box["x2"], box["y2"])), outline=(255, 40, 40), width=4
         )
-    point = record.get("point")
+    point = record.get("point") if key == "screenshot" else None
     if point:
         x, y = px(point["x"], point["y"])
         draw.ellipse((x - 9, y - 9, x + 9, y + 9), outline=(255, 200, 0), width=4)
@@ -73,10 +73,12 @@ def build_report(folder: Path) -> Path:
         verdict = "ok" if ok else ("planned (dry run)" if ok is None else "FAILED")
         confidence = step.get("confidence")
         action = e(json.dumps(step.get("action"), ensure_ascii=False))
+        before, after = _picture(folder, step), _picture(folder, step, "after")
         rows.append(
             f"<section class={'ok' if ok else 'bad'}><h2>Step {step.get('index')}: "
             f"{e(step.get('summary', ''))}</h2>"
-            f"<div class=pic>{_picture(folder, step)}</div><dl>"
+            f"<div class=pics><figure>{before}<figcaption>before</figcaption></figure>"
+            f"<figure>{after}<figcaption>after</figcaption></figure></div><dl>"
             f"<dt>thought</dt><dd>{e(step.get('thought') or '-')}</dd>"
             f"<dt>action</dt><dd><code>{action}</code></dd>"
             f"<dt>expected</dt><dd>{e(step.get('expect') or '-')}</dd>"
@@ -91,6 +93,7 @@ def build_report(folder: Path) -> Path:
 <style>body{{font:15px sans-serif;margin:24px;max-width:1000px}}
 section{{border:1px solid #ccc;margin:16px 0;padding:12px}}section.bad{{border-color:#c33}}
 img{{max-width:100%}}dt{{font-weight:bold}}dd{{margin:0 0 6px 0}}
+.pics{{display:flex;gap:8px}}figure{{margin:0;flex:1}}
 .summary td{{padding:2px 12px 2px 0}}</style></head><body>
 <h1>{e(start.get("instruction", "(no instruction)"))}</h1>
 <table class=summary><tr><td>status</td><td>{e(status)}</td></tr>

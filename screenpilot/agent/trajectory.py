@@ -31,6 +31,11 @@ class Redactor:
         values = sorted({s for s in secrets if s}, key=len, reverse=True)
         self._pattern = re.compile("|".join(re.escape(v) for v in values)) if values else None
 
+    @property
+    def active(self) -> bool:
+        """Whether there is any secret to mask."""
+        return self._pattern is not None
+
     def text(self, value: str) -> str:
         return self._pattern.sub(MASK, value) if self._pattern else value
 

@@ -59,6 +59,7 @@ class NativePolicy:
     """Qwen3-VL decides every step itself with the official tool."""
 
     name = "native"
+    uses_model = True  # the agent masks secrets in the history it passes
 
     def __init__(
         self,
@@ -108,6 +109,7 @@ class PlannedPolicy:
     """Qwen3-VL plans the whole chain once; words are grounded without the model."""
 
     name = "planned"
+    uses_model = True
 
     def __init__(
         self,
