@@ -210,6 +210,17 @@ class Executor:
             case TypeText(text=text, clear_first=clear, press_enter=enter):
                 if at is not None:
                     d.click(at)
+                    # Let the field take the focus before the first key: a browser busy with
+                    # the click drops a keystroke that arrives too early.
+                    wait_until_stable(
+                        lambda: d.screenshot().raw,
+                        timeout=1.0,
+                        interval=self.settle_interval / 2,
+                        max_changed=SETTLE_NOISE,
+                        react=0.1,
+                        clock=self.clock,
+                        sleep=self.sleep,
+                    )
                 if clear:
                     # End, then Shift+Home selects the line in Tk, GTK and browsers alike
                     # (Ctrl+A does not select all in Tk).
