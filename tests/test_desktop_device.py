@@ -224,7 +224,7 @@ def test_losing_the_x_server_is_a_clear_error(tmp_path: Path) -> None:
 
 
 GESTURE_APP = """
-import json, sys, tkinter as tk
+import json, os, sys, tkinter as tk
 root = tk.Tk(); root.title("Gestures"); root.geometry("500x400+100+100")
 out = sys.argv[1]
 scale = tk.Scale(root, from_=0, to=100, orient="horizontal", length=400)
@@ -234,7 +234,9 @@ for i in range(100):
     box.insert("end", f"row {i}")
 box.pack(fill="both", expand=True)
 def dump(*_):
-    json.dump({"scale": scale.get(), "top": box.nearest(0)}, open(out, "w"))
+    with open(out + ".tmp", "w") as f:  # written aside and renamed: readers never see half
+        json.dump({"scale": scale.get(), "top": box.nearest(0)}, f)
+    os.replace(out + ".tmp", out)
     root.after(50, dump)
 root.after(50, dump)
 root.mainloop()
