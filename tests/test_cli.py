@@ -51,8 +51,8 @@ def test_the_agent_entry_point_is_there_without_loading_it_up_front() -> None:
     assert out.stdout.split() == ["False", "screenpilot.agent.loop"]
 
 
-def test_demo_runs_offline_and_refuses_the_bad_answer() -> None:
-    result = run("demo")
+def test_tour_runs_offline_and_refuses_the_bad_answer() -> None:
+    result = run("tour")
     assert result.returncode == 0, result.stderr
     assert "1920x1088" in result.stdout and "2040" in result.stdout
     assert "1504x832" in result.stdout and "1222" in result.stdout
@@ -102,5 +102,57 @@ def test_version_and_help() -> None:
     assert run("--version").stdout.strip() == "screenpilot 0.1.0"
     helped = run("--help")
     assert helped.returncode == 0
-    for command in ("demo", "tokens", "schema", "tool-call"):
+    for command in (
+        "demo",
+        "tour",
+        "tokens",
+        "schema",
+        "tool-call",
+        "run",
+        "script",
+        "replay",
+        "report",
+        "serve-model",
+    ):
         assert command in helped.stdout
+
+
+def test_the_offline_demo_fills_the_form_and_writes_a_report(tmp_path: Path) -> None:
+    # No DISPLAY: the demo starts its own virtual display (run() drops DISPLAY).
+    result = subprocess.run(
+        [sys.executable, "-m", "screenpilot", "demo", "--output", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        env={
+            k: v for k, v in os.environ.items() if k not in ("DISPLAY", "DBUS_SESSION_BUS_ADDRESS")
+        },
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "'name': 'Zoë 北京', 'email': 'bob@example.org', 'subscribe': True" in result.stdout
+    reports = list(tmp_path.glob("*/report.html"))
+    assert len(reports) == 1 and f"report: {reports[0]}" in result.stdout.replace("\n", "")
+
+
+def test_run_refuses_an_unreadable_instruction_before_touching_anything(tmp_path: Path) -> None:
+    result = run("run", "make the form pretty", "--output", str(tmp_path))
+    assert result.returncode == 2
+    assert "cannot read 'make the form pretty'" in result.stderr
+    assert not list(tmp_path.iterdir())
+
+
+def test_script_validates_the_task_file_first(tmp_path: Path) -> None:
+    task = tmp_path / "task.yaml"
+    task.write_text("steps:\n  - {type: click}\n  - {type: jump}\n", encoding="utf-8")
+    result = run("script", str(task))
+    assert result.returncode == 2 and "task.yaml:3" in result.stderr
+
+
+def test_report_rebuilds_and_refuses_a_folder_without_a_trajectory(tmp_path: Path) -> None:
+    assert run("report", str(tmp_path)).returncode == 2
+    (tmp_path / "trajectory.jsonl").write_text(
+        '{"kind": "start", "instruction": "x", "time": 0}\n', encoding="utf-8"
+    )
+    rebuilt = run("report", str(tmp_path))
+    assert rebuilt.returncode == 0 and (tmp_path / "report.html").exists()

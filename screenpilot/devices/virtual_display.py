@@ -117,6 +117,7 @@ def x_session(width: int = 1920, height: int = 1080) -> Iterator[XSession]:
         bus = subprocess.Popen(
             ["dbus-daemon", "--session", "--nofork", "--print-address=1"],
             stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,  # its activation chatter is not the user's business
             start_new_session=True,
             env=env,
         )

@@ -1,7 +1,7 @@
 """The `screenpilot` command line. The only layer that prints.
 
-Exit codes: 0 success, 1 a failure while working, 2 bad input (usage, an invalid action or
-tool call).
+Exit codes: 0 success, 1 a failure while working (or a run that did not succeed), 2 bad input
+(usage, an invalid action, tool call, instruction or task file), 130 cancelled.
 """
 
 from __future__ import annotations
@@ -132,8 +132,8 @@ def tool_call(
 
 
 @app.command()
-def demo() -> None:
-    """Show the foundation at work, offline, with no model or device.
+def tour() -> None:
+    """A tour of the foundation, offline, with no model or device.
 
     How Qwen3-VL sees a desktop and a phone screen, and how its tool calls become typed,
     validated actions in screen pixels.
@@ -275,3 +275,7 @@ def _model_view(screen: Size, budget: VisualBudget) -> ScreenGeometry:
 def main() -> None:
     """Entry point of the `screenpilot` command."""
     app()
+
+
+# The commands that drive devices live in their own module; importing it registers them.
+from screenpilot.cli import agent_commands  # noqa: E402, F401

@@ -1,0 +1,335 @@
+"""The commands that drive a screen: `demo`, `run`, `script`, `replay`, `report`."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from screenpilot.cli import EXIT_BAD_INPUT, EXIT_FAILURE, app, err, out
+from screenpilot.errors import ScreenpilotError
+from screenpilot.models.tool_calls import ToolName
+
+EXIT_CANCELLED = 130
+REPO = Path(__file__).resolve().parents[2]
+DEMO_FORM = REPO / "examples" / "forms" / "tk_form.py"
+DEMO_INSTRUCTION = (
+    "type 'Zoë 北京' into the Name field, type bob@example.org into the Email field, "
+    "check Subscribe, click Submit, wait for Saved"
+)
+
+Output = Annotated[Path, typer.Option("--output", "-o", help="Folder for run records.")]
+
+
+def _show_step(entry: dict[str, Any]) -> None:
+    ok = entry.get("ok")
+    mark = "[green]ok[/]" if ok else ("[yellow]planned[/]" if ok is None else "[red]FAILED[/]")
+    out.print(f"  {entry['index']:>2}. {entry['summary']:<60} {mark} {entry.get('reason', '')}")
+
+
+def _finish(result: Any) -> None:
+    """Print how a run ended and exit with a code scripts can rely on."""
+    colour = "green" if result.ok else "red"
+    out.print(
+        f"[{colour}]{result.status}[/]: {result.message} ({result.steps} steps, "
+        f"{result.model_calls} model calls, {result.seconds:.1f} s)"
+    )
+    if result.report is not None:
+        out.print(f"report: {result.report}")
+    if result.status == "cancelled":
+        raise typer.Exit(EXIT_CANCELLED)
+    if not result.ok:
+        raise typer.Exit(EXIT_FAILURE)
+
+
+@contextlib.contextmanager
+def _display() -> Iterator[None]:
+    """The current X display, or a private virtual one when there is none."""
+    from screenpilot.devices.desktop import DesktopError, _require_display
+
+    try:
+        _require_display()
+        yield
+        return
+    except DesktopError:
+        pass
+    from screenpilot.devices.virtual_display import x_session
+
+    out.print("no display here: starting a virtual one (Xvfb)")
+    saved = {k: os.environ.get(k) for k in ("DISPLAY", "DBUS_SESSION_BUS_ADDRESS")}
+    with x_session() as session:
+        os.environ["DISPLAY"] = session.display
+        os.environ["DBUS_SESSION_BUS_ADDRESS"] = session.env["DBUS_SESSION_BUS_ADDRESS"]
+        try:
+            yield
+        finally:
+            for key, value in saved.items():
+                if value is None:
+                    os.environ.pop(key, None)
+                else:
+                    os.environ[key] = value
+
+
+def _tk_python() -> str:
+    """An interpreter with tkinter for the demo's form (ours, or Debian's python3-tk)."""
+    try:
+        import tkinter  # noqa: F401
+
+        return sys.executable
+    except ImportError:
+        return shutil.which("python3") or "/usr/bin/python3"
+
+
+@app.command()
+def demo(output: Output = Path("runs")) -> None:
+    """Fill the bundled form offline: no model, OCR grounding, every step verified.
+
+    Starts a virtual display if there is none, opens the example Tk form, fills it from a
+    plain-English instruction through the rules policy, and prints the report's path.
+    """
+    from screenpilot.agent.loop import Agent
+    from screenpilot.devices.desktop import Desktop
+    from screenpilot.perception.ocr import RapidOcr, ScreenReader
+    from screenpilot.policies.rules import RulesPolicy
+
+    if not DEMO_FORM.exists():
+        err.print(
+            f"[red]error:[/] the demo form is not at {DEMO_FORM}: run it from a source checkout"
+        )
+        raise typer.Exit(EXIT_FAILURE)
+    with _display(), tempfile.TemporaryDirectory() as tmp:
+        saved = Path(tmp) / "form.json"
+        form = subprocess.Popen(
+            [_tk_python(), str(DEMO_FORM), str(saved)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        try:
+            _wait_for_window("Tk form")
+            out.print(f"instruction: {DEMO_INSTRUCTION}")
+            with out.status("loading the offline OCR models..."):
+                reader = ScreenReader(RapidOcr())
+            with Desktop() as desktop:
+                agent = Agent(
+                    desktop, RulesPolicy(), reader=reader, output=output, on_step=_show_step
+                )
+                result = agent.run(DEMO_INSTRUCTION)
+            if saved.exists():
+                out.print(f"the form saved: {json.loads(saved.read_text(encoding='utf-8'))}")
+        finally:
+            form.terminate()
+            form.wait(timeout=10)
+    _finish(result)
+
+
+def _wait_for_window(name: str, timeout: float = 20.0) -> None:
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = subprocess.run(
+            ["xdotool", "search", "--onlyvisible", "--name", name],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if found.returncode == 0 and found.stdout.strip():
+            return
+        time.sleep(0.1)
+    err.print(f"[red]error:[/] the window {name!r} did not appear")
+    raise typer.Exit(EXIT_FAILURE)
+
+
+def _device(spec: str) -> Any:
+    """`desktop`, `android` or `android:SERIAL`."""
+    kind, _, serial = spec.partition(":")
+    if kind == "desktop":
+        from screenpilot.devices.desktop import Desktop
+
+        return Desktop()
+    if kind == "android":
+        from screenpilot.devices.android import AndroidDevice
+
+        return AndroidDevice(serial or None)
+    err.print(f"[red]error:[/] unknown device {spec!r}: use desktop, android or android:SERIAL")
+    raise typer.Exit(EXIT_BAD_INPUT)
+
+
+def _confirm(yes: bool) -> Any:
+    from screenpilot.agent.safety import refuse_all
+
+    if yes:
+        return lambda action, reason: True
+    if not sys.stdin.isatty():
+        return refuse_all
+
+    def ask(action: Any, reason: str) -> bool:
+        return typer.confirm(f"{action.type} looks risky ({reason}). Go ahead?", default=False)
+
+    return ask
+
+
+@app.command()
+def run(
+    instruction: Annotated[str, typer.Argument(help="What to do, in words.")],
+    device: Annotated[str, typer.Option(help="desktop, android or android:SERIAL.")] = "desktop",
+    model: Annotated[str | None, typer.Option(help="Local Qwen3-VL: hub id or folder.")] = None,
+    server: Annotated[str | None, typer.Option(help="OpenAI-compatible server URL (…/v1).")] = None,
+    policy: Annotated[str | None, typer.Option(help="rules, native or planned.")] = None,
+    max_steps: Annotated[int, typer.Option(help="Stop after this many steps.")] = 40,
+    dry_run: Annotated[bool, typer.Option(help="Plan and record, run nothing.")] = False,
+    yes: Annotated[
+        bool, typer.Option("--yes", help="Confirm risky actions without asking.")
+    ] = False,
+    output: Output = Path("runs"),
+) -> None:
+    """Carry out an instruction on a device. Without a model, plain instructions are read by
+    the rules policy."""
+    from screenpilot.agent.loop import Agent, Budgets
+    from screenpilot.perception.ocr import RapidOcr, ScreenReader
+
+    chosen = policy or ("planned" if (model or server) else "rules")
+    try:
+        runtime: Any = None
+        if server:
+            from screenpilot.models.openai_client import OpenAIRuntime
+
+            runtime = OpenAIRuntime(server, model=model or "Qwen/Qwen3-VL-4B-Instruct")
+        elif model:
+            from screenpilot.models.local import LocalRuntime
+
+            with out.status(f"loading {model}..."):
+                runtime = LocalRuntime(model)
+        if chosen == "rules":
+            from screenpilot.policies.rules import RulesPolicy, read_instruction
+
+            read_instruction(instruction)  # refuse what cannot be read before touching anything
+            the_policy: Any = RulesPolicy()
+            if not (model or server):
+                out.print("no model configured: using the rules policy (plain instructions)")
+        elif runtime is None:
+            err.print(f"[red]error:[/] the {chosen} policy needs --model or --server")
+            raise typer.Exit(EXIT_BAD_INPUT)
+        else:
+            from screenpilot.policies.model_policies import NativePolicy, PlannedPolicy
+
+            if chosen not in ("native", "planned"):
+                err.print(f"[red]error:[/] unknown policy {chosen!r}: rules, native or planned")
+                raise typer.Exit(EXIT_BAD_INPUT)
+            tool: ToolName = "mobile_use" if device.startswith("android") else "computer_use"
+            the_policy = (
+                NativePolicy(runtime, tool=tool) if chosen == "native" else PlannedPolicy(runtime)
+            )
+        with contextlib.ExitStack() as stack:
+            the_device = _device(device)
+            if hasattr(the_device, "close"):
+                stack.callback(the_device.close)
+            agent = Agent(
+                the_device,
+                the_policy,
+                reader=ScreenReader(RapidOcr()),
+                output=output,
+                budgets=Budgets(max_steps=max_steps),
+                dry_run=dry_run,
+                confirm=_confirm(yes),
+                on_step=_show_step,
+            )
+            result = agent.run(instruction)
+    except ScreenpilotError as error:
+        err.print(f"[red]error:[/] {error}")
+        raise typer.Exit(EXIT_BAD_INPUT if "cannot read" in str(error) else EXIT_FAILURE) from None
+    _finish(result)
+
+
+@app.command()
+def script(
+    task: Annotated[Path, typer.Argument(help="A YAML task file.")],
+    device: Annotated[str, typer.Option(help="desktop, android or android:SERIAL.")] = "desktop",
+    dry_run: Annotated[bool, typer.Option(help="Plan and record, run nothing.")] = False,
+    yes: Annotated[
+        bool, typer.Option("--yes", help="Confirm risky actions without asking.")
+    ] = False,
+    output: Output = Path("runs"),
+) -> None:
+    """Run an RPA task file (validated before anything runs)."""
+    from screenpilot.agent.loop import Agent
+    from screenpilot.perception.ocr import RapidOcr, ScreenReader
+    from screenpilot.policies.scripted import ScriptedPolicy, load_task
+
+    try:
+        loaded = load_task(task)
+    except ScreenpilotError as error:
+        err.print(f"[red]error:[/] {error}")
+        raise typer.Exit(EXIT_BAD_INPUT) from None
+    try:
+        with contextlib.ExitStack() as stack:
+            the_device = _device(device)
+            if hasattr(the_device, "close"):
+                stack.callback(the_device.close)
+            result = Agent(
+                the_device,
+                ScriptedPolicy(loaded),
+                reader=ScreenReader(RapidOcr()),
+                output=output,
+                dry_run=dry_run,
+                secrets=loaded.secrets,
+                confirm=_confirm(yes),
+                on_step=_show_step,
+            ).run(loaded.name)
+    except ScreenpilotError as error:
+        err.print(f"[red]error:[/] {error}")
+        raise typer.Exit(EXIT_FAILURE) from None
+    _finish(result)
+
+
+@app.command()
+def replay(
+    run_dir: Annotated[Path, typer.Argument(help="A run folder (with trajectory.jsonl).")],
+    device: Annotated[str, typer.Option(help="desktop, android or android:SERIAL.")] = "desktop",
+    output: Output = Path("runs"),
+) -> None:
+    """Run a recorded run again, no model, grounding its targets afresh."""
+    from screenpilot.agent.loop import Agent
+    from screenpilot.perception.ocr import RapidOcr, ScreenReader
+    from screenpilot.policies.model_policies import ReplayPolicy
+
+    if not (run_dir / "trajectory.jsonl").exists():
+        err.print(f"[red]error:[/] {run_dir} has no trajectory.jsonl")
+        raise typer.Exit(EXIT_BAD_INPUT)
+    try:
+        policy = ReplayPolicy(run_dir)
+        with contextlib.ExitStack() as stack:
+            the_device = _device(device)
+            if hasattr(the_device, "close"):
+                stack.callback(the_device.close)
+            result = Agent(
+                the_device,
+                policy,
+                reader=ScreenReader(RapidOcr()),
+                output=output,
+                on_step=_show_step,
+            ).run(f"replay of {policy.instruction}")
+    except ScreenpilotError as error:
+        err.print(f"[red]error:[/] {error}")
+        raise typer.Exit(EXIT_FAILURE) from None
+    _finish(result)
+
+
+@app.command()
+def report(run_dir: Annotated[Path, typer.Argument(help="A run folder.")]) -> None:
+    """Rebuild a run's HTML report from its trajectory."""
+    from screenpilot.agent.report import build_report
+
+    if not (run_dir / "trajectory.jsonl").exists():
+        err.print(f"[red]error:[/] {run_dir} has no trajectory.jsonl")
+        raise typer.Exit(EXIT_BAD_INPUT)
+    out.print(f"report: {build_report(run_dir)}")
