@@ -156,3 +156,50 @@ def test_report_rebuilds_and_refuses_a_folder_without_a_trajectory(tmp_path: Pat
     )
     rebuilt = run("report", str(tmp_path))
     assert rebuilt.returncode == 0 and (tmp_path / "report.html").exists()
+
+
+def _form_picture(path: Path) -> None:
+    from PIL import Image, ImageDraw, ImageFont
+
+    picture = Image.new("RGB", (800, 400), (235, 235, 235))
+    draw = ImageDraw.Draw(picture)
+    font = ImageFont.truetype("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf", 28)
+    draw.text((60, 80), "Email", font=font, fill="black")
+    draw.rectangle((200, 74, 600, 118), fill="white", outline=(120, 120, 120))
+    draw.rectangle((200, 200, 360, 250), fill=(210, 210, 210), outline="black")
+    draw.text((235, 208), "Submit", font=font, fill="black")
+    picture.save(path)
+
+
+def test_ground_an_image_without_a_model(tmp_path: Path) -> None:
+    shot = tmp_path / "form.png"
+    _form_picture(shot)
+    result = run("ground", str(shot), "the Email field")
+    assert result.returncode == 0, result.stderr
+    answer = json.loads(result.stdout)
+    x1, y1, x2, y2 = answer["bbox"][0]
+    assert 195 <= x1 <= 205 and 70 <= y1 <= 80 and 595 <= x2 <= 605
+    assert Path(answer["overlay"]).exists()
+    missing = run("ground", str(shot), "the Cancel button")
+    assert missing.returncode == 1 and "nothing on the screen matches" in missing.stderr
+    assert run("ground", str(tmp_path / "nope.png"), "x").returncode == 2
+
+
+def test_ground_with_the_tiny_model_reports_an_unreadable_answer(
+    tmp_path: Path, tiny_qwen: Path
+) -> None:
+    shot = tmp_path / "form.png"
+    _form_picture(shot)
+    result = run("ground", str(shot), "Submit", "--model", str(tiny_qwen))
+    assert result.returncode == 1 and "no bbox_2d or point_2d" in result.stderr
+
+
+def test_devices_and_doctor_say_what_is_there() -> None:
+    seen = run("devices")
+    assert "desktop: no DISPLAY set" in seen.stdout  # run() drops DISPLAY
+    assert "android" in seen.stdout  # a device list, or why there is none
+    assert seen.returncode == (0 if "android " in seen.stdout and ": device" in seen.stdout else 1)
+    checked = run("doctor")
+    assert checked.returncode == 0
+    for line in ("display", "xdotool", "OCR models", "adb server", "torch + transformers"):
+        assert line in checked.stdout

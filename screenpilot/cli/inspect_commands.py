@@ -1,0 +1,220 @@
+"""The commands that look without acting: `ground`, `devices`, `doctor`."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from screenpilot.cli import EXIT_BAD_INPUT, EXIT_FAILURE, app, err, out
+from screenpilot.errors import ScreenpilotError
+
+
+@app.command()
+def ground(
+    image: Annotated[Path, typer.Argument(help="A screenshot (PNG, JPG or WEBP).")],
+    description: Annotated[str, typer.Argument(help='What to find, e.g. "the Submit button".')],
+    model: Annotated[str | None, typer.Option(help="Local Qwen3-VL: hub id or folder.")] = None,
+    server: Annotated[str | None, typer.Option(help="OpenAI-compatible server URL (…/v1).")] = None,
+    overlay: Annotated[Path | None, typer.Option(help="Where to write the overlay image.")] = None,
+) -> None:
+    """Find an element on a screenshot and print it as JSON; writes an overlay image (the box,
+    and the visual-token grid when a model grounded it). Without a model, OCR grounds it."""
+    import numpy as np
+    from PIL import Image, UnidentifiedImageError
+
+    from screenpilot.perception.geometry import ScreenGeometry
+    from screenpilot.perception.overlay import grounding_overlay
+    from screenpilot.perception.screenshot import Screenshot
+
+    try:
+        picture = Image.open(image).convert("RGB")
+    except (OSError, UnidentifiedImageError) as error:
+        err.print(f"[red]error:[/] cannot read {image}: {error}")
+        raise typer.Exit(EXIT_BAD_INPUT) from None
+    shot = Screenshot(np.asarray(picture), ScreenGeometry.for_screen(*picture.size), 0.0)
+    try:
+        if model or server:
+            from screenpilot.models.grounder import Qwen3VLGrounder
+
+            runtime: Any
+            if server:
+                from screenpilot.models.openai_client import OpenAIRuntime
+
+                runtime = OpenAIRuntime(server, model=model or "Qwen/Qwen3-VL-4B-Instruct")
+            else:
+                from screenpilot.models.local import LocalRuntime
+
+                runtime = LocalRuntime(str(model))
+            found = Qwen3VLGrounder(runtime).ground(shot, description)
+            box, confidence, answer, geometry = (
+                found.box,
+                found.confidence,
+                found.raw,
+                found.geometry,
+            )
+            grid = True
+        else:
+            from screenpilot.perception.grounding import Found
+            from screenpilot.perception.grounding import ground as ground_words
+            from screenpilot.perception.ocr import RapidOcr, ScreenReader
+
+            elements = ScreenReader(RapidOcr()).elements(shot.pixels, shot.geometry)
+            result = ground_words(description, elements)
+            if not isinstance(result, Found):
+                err.print(f"[red]error:[/] {result.message()}")
+                raise typer.Exit(EXIT_FAILURE)
+            box, confidence, answer, geometry = (
+                result.box,
+                result.confidence,
+                result.why,
+                shot.geometry,
+            )
+            grid = False
+    except ScreenpilotError as error:
+        err.print(f"[red]error:[/] {error}")
+        raise typer.Exit(EXIT_FAILURE) from None
+    target = overlay or image.with_name(f"{image.stem}.grounded.png")
+    grounding_overlay(picture, geometry, box, grid=grid, label=description).save(target)
+    typer.echo(
+        json.dumps(
+            {
+                "answer": answer,
+                "bbox": [[round(box.x1), round(box.y1), round(box.x2), round(box.y2)]],
+                "confidence": [None if confidence is None else round(confidence, 3)],
+                "overlay": str(target),
+            },
+            ensure_ascii=False,
+        )
+    )
+
+
+@app.command()
+def devices() -> None:
+    """The screens and phones screenpilot can see from here."""
+    found = False
+    if os.environ.get("DISPLAY"):
+        try:
+            import mss
+
+            with mss.MSS() as grabber:
+                for index, m in enumerate(grabber.monitors):
+                    label = "all monitors" if index == 0 else f"monitor {index}"
+                    out.print(
+                        f"desktop {label}: {m['width']}x{m['height']} at ({m['left']}, {m['top']})"
+                    )
+                    found = True
+        except Exception as error:  # no X server behind DISPLAY, or mss missing
+            out.print(f"desktop: not usable ({error})")
+    else:
+        out.print("desktop: no DISPLAY set")
+    try:
+        from screenpilot.devices.adb import AdbClient
+
+        for entry in AdbClient(timeout=3).devices():
+            out.print(f"android {entry.serial}: {entry.state}")
+            found = True
+    except ScreenpilotError as error:
+        out.print(f"android: {error}")
+    if not found:
+        raise typer.Exit(EXIT_FAILURE)
+
+
+def _check(name: str, ok: bool, detail: str, fix: str = "") -> bool:
+    mark = "[green]ok[/]  " if ok else "[yellow]no[/]  "
+    out.print(f"{mark} {name:<22} {detail}" + ("" if ok or not fix else f"  -> {fix}"))
+    return ok
+
+
+@app.command()
+def doctor(
+    server: Annotated[str | None, typer.Option(help="Also check this model server (…/v1).")] = None,
+) -> None:
+    """What works here, and what to install for the rest."""
+    have = importlib.util.find_spec
+    display = os.environ.get("DISPLAY", "")
+    reachable = False
+    if display:
+        reachable = (
+            subprocess.run(["xdpyinfo"], capture_output=True, check=False).returncode == 0
+            if shutil.which("xdpyinfo")
+            else bool(have("Xlib"))
+        )
+    _check(
+        "display",
+        reachable,
+        display or "no DISPLAY",
+        "the demo starts Xvfb itself; apt-get install xvfb",
+    )
+    for tool, package in (
+        ("xdotool", "xdotool"),
+        ("xclip", "xclip"),
+        ("Xvfb", "xvfb"),
+        ("adb", "adb"),
+    ):
+        _check(
+            tool,
+            shutil.which(tool) is not None,
+            shutil.which(tool) or "missing",
+            f"apt-get install {package}",
+        )
+    _check(
+        "desktop extra",
+        bool(have("mss") and have("pyautogui")),
+        "mss, pyautogui",
+        "pip install 'screenpilot[desktop]'",
+    )
+    from screenpilot.devices.atspi import load_pyatspi
+
+    _check(
+        "AT-SPI",
+        load_pyatspi() is not None,
+        "accessibility trees",
+        "apt-get install python3-pyatspi at-spi2-core; run apps in a D-Bus session",
+    )
+    ocr = bool(have("rapidocr") and have("onnxruntime"))
+    _check("OCR models", ocr, "rapidocr (bundled models)", "pip install 'screenpilot[ocr]'")
+    _check(
+        "android extra",
+        bool(have("ppadb")),
+        "pure-python-adb",
+        "pip install 'screenpilot[android]'",
+    )
+    try:
+        from screenpilot.devices.adb import AdbClient
+
+        listed = AdbClient(timeout=2).devices()
+        _check("adb server", True, f"{len(listed)} device(s)")
+    except ScreenpilotError as error:
+        _check("adb server", False, str(error).split(" - ")[0], "adb start-server")
+    torch_ok = bool(have("torch") and have("transformers"))
+    _check(
+        "torch + transformers",
+        torch_ok,
+        "local Qwen3-VL",
+        "pip install torch==2.13.0 'screenpilot[local]'",
+    )
+    if torch_ok:
+        import torch
+
+        gpu = torch.cuda.is_available()
+        _check("GPU", gpu, torch.cuda.get_device_name() if gpu else "CPU only (fine for OCR/rules)")
+    if server:
+        import urllib.request
+
+        try:
+            with urllib.request.urlopen(server.rstrip("/") + "/models", timeout=5) as response:
+                _check("model server", response.status == 200, server)
+        except OSError as error:
+            _check(
+                "model server",
+                False,
+                f"{server}: {error}",
+                "start vllm serve or screenpilot serve-model",
+            )
