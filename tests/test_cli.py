@@ -178,7 +178,7 @@ def test_ground_an_image_without_a_model(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     answer = json.loads(result.stdout)
     x1, y1, x2, y2 = answer["bbox"][0]
-    assert 195 <= x1 <= 205 and 70 <= y1 <= 80 and 595 <= x2 <= 605
+    assert 195 <= x1 <= 205 and 70 <= y1 <= 80 and 595 <= x2 <= 605 and 114 <= y2 <= 122
     assert Path(answer["overlay"]).exists()
     missing = run("ground", str(shot), "the Cancel button")
     assert missing.returncode == 1 and "nothing on the screen matches" in missing.stderr
