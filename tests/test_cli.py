@@ -203,3 +203,36 @@ def test_devices_and_doctor_say_what_is_there() -> None:
     assert checked.returncode == 0
     for line in ("display", "xdotool", "OCR models", "adb server", "torch + transformers"):
         assert line in checked.stdout
+
+
+def test_eval_runs_the_example_suite_and_writes_results(tmp_path: Path) -> None:
+    suite = Path(__file__).resolve().parent.parent / "examples" / "suites" / "forms.yaml"
+    results = tmp_path / "results.json"
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "screenpilot",
+            "eval",
+            str(suite),
+            "--output",
+            str(tmp_path / "runs"),
+            "--results",
+            str(results),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=240,
+        check=False,
+        env={
+            k: v for k, v in os.environ.items() if k not in ("DISPLAY", "DBUS_SESSION_BUS_ADDRESS")
+        },
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    summary = json.loads(results.read_text(encoding="utf-8"))
+    assert (summary["passed"], summary["total"]) == (2, 2)
+    assert all(t["model_calls"] == 0 and t["report"] for t in summary["tasks"])
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("tasks:\n  - {name: x, instruction: click Submit}\n", encoding="utf-8")
+    refused = run("eval", str(bad))
+    assert refused.returncode == 2 and "needs a `name` and a `check`" in refused.stderr

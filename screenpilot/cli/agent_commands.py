@@ -333,3 +333,77 @@ def report(run_dir: Annotated[Path, typer.Argument(help="A run folder.")]) -> No
         err.print(f"[red]error:[/] {run_dir} has no trajectory.jsonl")
         raise typer.Exit(EXIT_BAD_INPUT)
     out.print(f"report: {build_report(run_dir)}")
+
+
+@app.command("eval")
+def evaluate(
+    suite: Annotated[Path, typer.Argument(help="A YAML suite of tasks.")],
+    device: Annotated[str, typer.Option(help="desktop, android or android:SERIAL.")] = "desktop",
+    model: Annotated[str | None, typer.Option(help="Local Qwen3-VL: hub id or folder.")] = None,
+    server: Annotated[str | None, typer.Option(help="OpenAI-compatible server URL (…/v1).")] = None,
+    policy: Annotated[str | None, typer.Option(help="rules, native or planned.")] = None,
+    output: Output = Path("runs"),
+    results: Annotated[Path | None, typer.Option(help="Write the results as JSON here.")] = None,
+) -> None:
+    """Run a suite of tasks and tabulate successes, steps, model calls and times."""
+    from rich.table import Table
+
+    from screenpilot.agent.evaluation import as_json, load_suite, run_suite
+    from screenpilot.perception.ocr import RapidOcr, ScreenReader
+    from screenpilot.policies.rules import RulesPolicy
+    from screenpilot.policies.scripted import ScriptedPolicy, load_task
+
+    try:
+        load_suite(suite)
+    except ScreenpilotError as error:
+        err.print(f"[red]error:[/] {error}")
+        raise typer.Exit(EXIT_BAD_INPUT) from None
+    runtime: Any = None
+    if server:
+        from screenpilot.models.openai_client import OpenAIRuntime
+
+        runtime = OpenAIRuntime(server, model=model or "Qwen/Qwen3-VL-4B-Instruct")
+    elif model:
+        from screenpilot.models.local import LocalRuntime
+
+        runtime = LocalRuntime(model)
+
+    def make_policy(task: dict[str, Any]) -> Any:
+        if "task" in task:
+            return ScriptedPolicy(load_task(Path(task["suite"]) / str(task["task"]).format(**task)))
+        if runtime is None or (policy or "planned") == "rules":
+            return RulesPolicy()
+        from screenpilot.policies.model_policies import NativePolicy, PlannedPolicy
+
+        return NativePolicy(runtime) if policy == "native" else PlannedPolicy(runtime)
+
+    reader = ScreenReader(RapidOcr())
+    with _display() if device == "desktop" else contextlib.nullcontext():
+        rows = run_suite(
+            suite,
+            lambda: _device(device),
+            make_policy,
+            output=output,
+            reader=reader,
+            wait_for_window=_wait_for_window if device == "desktop" else None,
+        )
+    table = Table(title=f"{suite.name}: {sum(r.success for r in rows)}/{len(rows)} passed")
+    for column in ("task", "result", "steps", "model calls", "seconds", "detail"):
+        table.add_column(column, overflow="fold")
+    for r in rows:
+        table.add_row(
+            r.name,
+            "[green]pass[/]" if r.success else f"[red]{r.status}[/]",
+            str(r.steps),
+            str(r.model_calls),
+            f"{r.seconds:.1f}",
+            r.detail,
+        )
+    out.print(table)
+    if results is not None:
+        results.write_text(
+            json.dumps(as_json(rows), indent=2, ensure_ascii=False), encoding="utf-8"
+        )
+        out.print(f"results: {results}")
+    if not all(r.success for r in rows):
+        raise typer.Exit(EXIT_FAILURE)
