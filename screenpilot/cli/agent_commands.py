@@ -164,6 +164,40 @@ def _device(spec: str) -> Any:
     raise typer.Exit(EXIT_BAD_INPUT)
 
 
+def _runtime(model: str | None, server: str | None) -> Any:
+    """The Qwen3-VL runtime the options name, or None for no model."""
+    if server:
+        from screenpilot.models.openai_client import OpenAIRuntime
+
+        return OpenAIRuntime(server, model=model or "Qwen/Qwen3-VL-4B-Instruct")
+    if model:
+        from screenpilot.models.local import LocalRuntime
+
+        with out.status(f"loading {model}..."):
+            return LocalRuntime(model)
+    return None
+
+
+def _drive(device: str, policy: Any, instruction: str, **options: Any) -> Any:
+    """Run the agent on the named device (opened and closed here) and return its result;
+    a ScreenpilotError is printed and ends the command with exit code 1."""
+    from screenpilot.agent.loop import Agent
+    from screenpilot.perception.ocr import RapidOcr, ScreenReader
+
+    try:
+        with contextlib.ExitStack() as stack:
+            the_device = _device(device)
+            if hasattr(the_device, "close"):
+                stack.callback(the_device.close)
+            agent = Agent(
+                the_device, policy, reader=ScreenReader(RapidOcr()), on_step=_show_step, **options
+            )
+            return agent.run(instruction)
+    except ScreenpilotError as error:
+        err.print(f"[red]error:[/] {error}")
+        raise typer.Exit(EXIT_FAILURE) from None
+
+
 def _confirm(yes: bool) -> Any:
     from screenpilot.agent.safety import refuse_all
 
@@ -194,21 +228,13 @@ def run(
 ) -> None:
     """Carry out an instruction on a device. Without a model, plain instructions are read by
     the rules policy."""
-    from screenpilot.agent.loop import Agent, Budgets
-    from screenpilot.perception.ocr import RapidOcr, ScreenReader
+    from screenpilot.agent.loop import Budgets
 
     chosen = policy or ("planned" if (model or server) else "rules")
+    if chosen not in ("rules", "native", "planned"):
+        err.print(f"[red]error:[/] unknown policy {chosen!r}: rules, native or planned")
+        raise typer.Exit(EXIT_BAD_INPUT)
     try:
-        runtime: Any = None
-        if server:
-            from screenpilot.models.openai_client import OpenAIRuntime
-
-            runtime = OpenAIRuntime(server, model=model or "Qwen/Qwen3-VL-4B-Instruct")
-        elif model:
-            from screenpilot.models.local import LocalRuntime
-
-            with out.status(f"loading {model}..."):
-                runtime = LocalRuntime(model)
         if chosen == "rules":
             from screenpilot.policies.rules import RulesPolicy, read_instruction
 
@@ -216,38 +242,31 @@ def run(
             the_policy: Any = RulesPolicy()
             if not (model or server):
                 out.print("no model configured: using the rules policy (plain instructions)")
-        elif runtime is None:
-            err.print(f"[red]error:[/] the {chosen} policy needs --model or --server")
-            raise typer.Exit(EXIT_BAD_INPUT)
         else:
+            runtime = _runtime(model, server)
+            if runtime is None:
+                err.print(f"[red]error:[/] the {chosen} policy needs --model or --server")
+                raise typer.Exit(EXIT_BAD_INPUT)
             from screenpilot.policies.model_policies import NativePolicy, PlannedPolicy
 
-            if chosen not in ("native", "planned"):
-                err.print(f"[red]error:[/] unknown policy {chosen!r}: rules, native or planned")
-                raise typer.Exit(EXIT_BAD_INPUT)
             tool: ToolName = "mobile_use" if device.startswith("android") else "computer_use"
             the_policy = (
                 NativePolicy(runtime, tool=tool) if chosen == "native" else PlannedPolicy(runtime)
             )
-        with contextlib.ExitStack() as stack:
-            the_device = _device(device)
-            if hasattr(the_device, "close"):
-                stack.callback(the_device.close)
-            agent = Agent(
-                the_device,
-                the_policy,
-                reader=ScreenReader(RapidOcr()),
-                output=output,
-                budgets=Budgets(max_steps=max_steps),
-                dry_run=dry_run,
-                confirm=_confirm(yes),
-                on_step=_show_step,
-            )
-            result = agent.run(instruction)
     except ScreenpilotError as error:
         err.print(f"[red]error:[/] {error}")
         raise typer.Exit(EXIT_BAD_INPUT if "cannot read" in str(error) else EXIT_FAILURE) from None
-    _finish(result)
+    _finish(
+        _drive(
+            device,
+            the_policy,
+            instruction,
+            output=output,
+            dry_run=dry_run,
+            budgets=Budgets(max_steps=max_steps),
+            confirm=_confirm(yes),
+        )
+    )
 
 
 @app.command()
@@ -261,8 +280,6 @@ def script(
     output: Output = Path("runs"),
 ) -> None:
     """Run an RPA task file (validated before anything runs)."""
-    from screenpilot.agent.loop import Agent
-    from screenpilot.perception.ocr import RapidOcr, ScreenReader
     from screenpilot.policies.scripted import ScriptedPolicy, load_task
 
     try:
@@ -270,25 +287,17 @@ def script(
     except ScreenpilotError as error:
         err.print(f"[red]error:[/] {error}")
         raise typer.Exit(EXIT_BAD_INPUT) from None
-    try:
-        with contextlib.ExitStack() as stack:
-            the_device = _device(device)
-            if hasattr(the_device, "close"):
-                stack.callback(the_device.close)
-            result = Agent(
-                the_device,
-                ScriptedPolicy(loaded),
-                reader=ScreenReader(RapidOcr()),
-                output=output,
-                dry_run=dry_run,
-                secrets=loaded.secrets,
-                confirm=_confirm(yes),
-                on_step=_show_step,
-            ).run(loaded.name)
-    except ScreenpilotError as error:
-        err.print(f"[red]error:[/] {error}")
-        raise typer.Exit(EXIT_FAILURE) from None
-    _finish(result)
+    _finish(
+        _drive(
+            device,
+            ScriptedPolicy(loaded),
+            loaded.name,
+            output=output,
+            dry_run=dry_run,
+            secrets=loaded.secrets,
+            confirm=_confirm(yes),
+        )
+    )
 
 
 @app.command()
@@ -298,8 +307,6 @@ def replay(
     output: Output = Path("runs"),
 ) -> None:
     """Run a recorded run again, no model, grounding its targets afresh."""
-    from screenpilot.agent.loop import Agent
-    from screenpilot.perception.ocr import RapidOcr, ScreenReader
     from screenpilot.policies.model_policies import ReplayPolicy
 
     if not (run_dir / "trajectory.jsonl").exists():
@@ -307,21 +314,10 @@ def replay(
         raise typer.Exit(EXIT_BAD_INPUT)
     try:
         policy = ReplayPolicy(run_dir)
-        with contextlib.ExitStack() as stack:
-            the_device = _device(device)
-            if hasattr(the_device, "close"):
-                stack.callback(the_device.close)
-            result = Agent(
-                the_device,
-                policy,
-                reader=ScreenReader(RapidOcr()),
-                output=output,
-                on_step=_show_step,
-            ).run(f"replay of {policy.instruction}")
     except ScreenpilotError as error:
         err.print(f"[red]error:[/] {error}")
-        raise typer.Exit(EXIT_FAILURE) from None
-    _finish(result)
+        raise typer.Exit(EXIT_BAD_INPUT) from None
+    _finish(_drive(device, policy, f"replay of {policy.instruction}", output=output))
 
 
 @app.command()
@@ -358,15 +354,7 @@ def evaluate(
     except ScreenpilotError as error:
         err.print(f"[red]error:[/] {error}")
         raise typer.Exit(EXIT_BAD_INPUT) from None
-    runtime: Any = None
-    if server:
-        from screenpilot.models.openai_client import OpenAIRuntime
-
-        runtime = OpenAIRuntime(server, model=model or "Qwen/Qwen3-VL-4B-Instruct")
-    elif model:
-        from screenpilot.models.local import LocalRuntime
-
-        runtime = LocalRuntime(model)
+    runtime = _runtime(model, server)
 
     def make_policy(task: dict[str, Any]) -> Any:
         if "task" in task:

@@ -8,7 +8,7 @@ import os
 import shutil
 import subprocess
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
@@ -41,17 +41,10 @@ def ground(
     shot = Screenshot(np.asarray(picture), ScreenGeometry.for_screen(*picture.size), 0.0)
     try:
         if model or server:
+            from screenpilot.cli.agent_commands import _runtime
             from screenpilot.models.grounder import Qwen3VLGrounder
 
-            runtime: Any
-            if server:
-                from screenpilot.models.openai_client import OpenAIRuntime
-
-                runtime = OpenAIRuntime(server, model=model or "Qwen/Qwen3-VL-4B-Instruct")
-            else:
-                from screenpilot.models.local import LocalRuntime
-
-                runtime = LocalRuntime(str(model))
+            runtime = _runtime(model, server)
             found = Qwen3VLGrounder(runtime).ground(shot, description)
             box, confidence, answer, geometry = (
                 found.box,
