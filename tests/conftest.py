@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from hypothesis import settings
 
-from screenpilot.devices.virtual_display import XSession, x_session
+from screenpilot.devices.virtual_display import XSession, pointed_at, x_session
+from screenpilot.perception.ocr import ScreenReader
+
+FORMS = Path(__file__).resolve().parent.parent / "examples" / "forms"
 
 # Property tests judge correctness, not speed: a loaded CI machine must not fail them on
 # Hypothesis's per-example deadline. Speed lives in bench/.
@@ -21,18 +23,26 @@ settings.load_profile("screenpilot")
 def xsession() -> Iterator[XSession]:
     """One private X desktop for all desktop tests; DISPLAY and the D-Bus address point at
     it while the tests run and are put back afterwards."""
-    saved = {k: os.environ.get(k) for k in ("DISPLAY", "DBUS_SESSION_BUS_ADDRESS")}
-    with x_session() as session:
-        os.environ["DISPLAY"] = session.display
-        os.environ["DBUS_SESSION_BUS_ADDRESS"] = session.env["DBUS_SESSION_BUS_ADDRESS"]
-        try:
-            yield session
-        finally:
-            for key, value in saved.items():
-                if value is None:
-                    os.environ.pop(key, None)
-                else:
-                    os.environ[key] = value
+    with x_session() as session, pointed_at(session):
+        yield session
+
+
+@pytest.fixture(scope="module")
+def reader() -> ScreenReader:
+    """The OCR reader (its models load once per test module)."""
+    from screenpilot.perception.ocr import RapidOcr
+
+    return ScreenReader(RapidOcr())
+
+
+@pytest.fixture
+def tk_form(xsession: XSession, tmp_path: Path) -> Iterator[Path]:
+    """The example Tk form on the test desktop; yields the file it writes on Submit."""
+    out = tmp_path / "tk.json"
+    app = xsession.start(["/usr/bin/python3", str(FORMS / "tk_form.py"), str(out)])
+    xsession.wait_for_window("Tk form")
+    yield out
+    xsession.stop(app)
 
 
 @pytest.fixture(scope="session")

@@ -4,7 +4,7 @@ safety, loop detection, trajectories and reports."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
@@ -18,7 +18,7 @@ from screenpilot.devices.desktop import Desktop
 from screenpilot.devices.fake_adb_server import FakeAdbServer
 from screenpilot.devices.simulated_phone import SimulatedPhone
 from screenpilot.devices.virtual_display import XSession
-from screenpilot.perception.ocr import RapidOcr, ScreenReader
+from screenpilot.perception.ocr import ScreenReader
 from screenpilot.perception.screenshot import Observation
 from screenpilot.policies.base import Outcome, Plan, Step
 from screenpilot.policies.rules import RulesPolicy
@@ -28,20 +28,6 @@ FILL = (
     "type 'Zoë 北京' into the Name field, type bob@example.org into the Email field, "
     "check Subscribe, click Submit, wait for Saved"
 )
-
-
-@pytest.fixture(scope="module")
-def reader() -> ScreenReader:
-    return ScreenReader(RapidOcr())
-
-
-@pytest.fixture
-def tk_form(xsession: XSession, tmp_path: Path) -> Iterator[Path]:
-    out = tmp_path / "tk.json"
-    app = xsession.start(["/usr/bin/python3", str(FORMS / "tk_form.py"), str(out)])
-    xsession.wait_for_window("Tk form")
-    yield out
-    xsession.stop(app)
 
 
 def test_rules_fill_the_tk_form_and_write_a_report(

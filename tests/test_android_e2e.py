@@ -12,12 +12,7 @@ from screenpilot.actions.executor import Executor
 from screenpilot.devices.android import AndroidDevice
 from screenpilot.devices.fake_adb_server import FakeAdbServer
 from screenpilot.devices.simulated_phone import LATIN_IME, SETTING_NAMES, SimulatedPhone
-from screenpilot.perception.ocr import RapidOcr, ScreenReader
-
-
-@pytest.fixture(scope="module")
-def reader() -> ScreenReader:
-    return ScreenReader(RapidOcr())
+from screenpilot.perception.ocr import ScreenReader
 
 
 @pytest.fixture

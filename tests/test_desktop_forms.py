@@ -14,7 +14,7 @@ from screenpilot.actions import parse_action
 from screenpilot.actions.executor import Executor
 from screenpilot.devices.desktop import Desktop
 from screenpilot.devices.virtual_display import XSession
-from screenpilot.perception.ocr import RapidOcr, ScreenReader
+from screenpilot.perception.ocr import ScreenReader
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "examples" / "forms"))
 from form_receiver import FormReceiver
@@ -31,11 +31,6 @@ FILL = [
     {"type": "wait", "until_text": "Saved", "timeout": 5},
 ]
 EXPECTED = {"name": "Zoë 北京", "email": "bob@example.org", "subscribe": True}
-
-
-@pytest.fixture(scope="module")
-def reader() -> ScreenReader:
-    return ScreenReader(RapidOcr())
 
 
 @pytest.fixture

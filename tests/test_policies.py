@@ -10,7 +10,6 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -21,7 +20,7 @@ from screenpilot.agent.trajectory import read_trajectory
 from screenpilot.devices.desktop import Desktop
 from screenpilot.devices.virtual_display import XSession
 from screenpilot.models.local import LocalRuntime
-from screenpilot.perception.ocr import RapidOcr, ScreenReader
+from screenpilot.perception.ocr import ScreenReader
 from screenpilot.perception.sizing import VisualBudget
 from screenpilot.policies.base import PolicyError
 from screenpilot.policies.model_policies import NativePolicy, PlannedPolicy, ReplayPolicy
@@ -31,20 +30,6 @@ from tests.standin_model import StandInModel
 
 FORMS = Path(__file__).resolve().parent.parent / "examples" / "forms"
 EXPECTED = {"name": "Zoë 北京", "email": "bob@example.org", "subscribe": True}
-
-
-@pytest.fixture(scope="module")
-def reader() -> ScreenReader:
-    return ScreenReader(RapidOcr())
-
-
-@pytest.fixture
-def tk_form(xsession: XSession, tmp_path: Path) -> Iterator[Path]:
-    out = tmp_path / "tk.json"
-    app = xsession.start(["/usr/bin/python3", str(FORMS / "tk_form.py"), str(out)])
-    xsession.wait_for_window("Tk form")
-    yield out
-    xsession.stop(app)
 
 
 def read(path: Path) -> object:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -28,6 +27,12 @@ DEMO_INSTRUCTION = (
 )
 
 Output = Annotated[Path, typer.Option("--output", "-o", help="Folder for run records.")]
+DeviceOpt = Annotated[str, typer.Option(help="desktop, android or android:SERIAL.")]
+ModelOpt = Annotated[str | None, typer.Option(help="Local Qwen3-VL: hub id or folder.")]
+ServerOpt = Annotated[str | None, typer.Option(help="OpenAI-compatible server URL (…/v1).")]
+PolicyOpt = Annotated[str | None, typer.Option(help="rules, native or planned.")]
+DryRunOpt = Annotated[bool, typer.Option(help="Plan and record, run nothing.")]
+YesOpt = Annotated[bool, typer.Option("--yes", help="Confirm risky actions without asking.")]
 
 
 def _show_step(entry: dict[str, Any]) -> None:
@@ -62,21 +67,11 @@ def _display() -> Iterator[None]:
         return
     except DesktopError:
         pass
-    from screenpilot.devices.virtual_display import x_session
+    from screenpilot.devices.virtual_display import pointed_at, x_session
 
     out.print("no display here: starting a virtual one (Xvfb)")
-    saved = {k: os.environ.get(k) for k in ("DISPLAY", "DBUS_SESSION_BUS_ADDRESS")}
-    with x_session() as session:
-        os.environ["DISPLAY"] = session.display
-        os.environ["DBUS_SESSION_BUS_ADDRESS"] = session.env["DBUS_SESSION_BUS_ADDRESS"]
-        try:
-            yield
-        finally:
-            for key, value in saved.items():
-                if value is None:
-                    os.environ.pop(key, None)
-                else:
-                    os.environ[key] = value
+    with x_session() as session, pointed_at(session):
+        yield
 
 
 def _tk_python() -> str:
@@ -132,21 +127,13 @@ def demo(output: Output = Path("runs")) -> None:
 
 
 def _wait_for_window(name: str, timeout: float = 20.0) -> None:
-    import time
+    from screenpilot.devices.virtual_display import VirtualDisplayError, wait_for_window
 
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        found = subprocess.run(
-            ["xdotool", "search", "--onlyvisible", "--name", name],
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        if found.returncode == 0 and found.stdout.strip():
-            return
-        time.sleep(0.1)
-    err.print(f"[red]error:[/] the window {name!r} did not appear")
-    raise typer.Exit(EXIT_FAILURE)
+    try:
+        wait_for_window(name, timeout=timeout)
+    except VirtualDisplayError as error:
+        err.print(f"[red]error:[/] {error}")
+        raise typer.Exit(EXIT_FAILURE) from None
 
 
 def _device(spec: str) -> Any:
@@ -215,15 +202,13 @@ def _confirm(yes: bool) -> Any:
 @app.command()
 def run(
     instruction: Annotated[str, typer.Argument(help="What to do, in words.")],
-    device: Annotated[str, typer.Option(help="desktop, android or android:SERIAL.")] = "desktop",
-    model: Annotated[str | None, typer.Option(help="Local Qwen3-VL: hub id or folder.")] = None,
-    server: Annotated[str | None, typer.Option(help="OpenAI-compatible server URL (…/v1).")] = None,
-    policy: Annotated[str | None, typer.Option(help="rules, native or planned.")] = None,
+    device: DeviceOpt = "desktop",
+    model: ModelOpt = None,
+    server: ServerOpt = None,
+    policy: PolicyOpt = None,
     max_steps: Annotated[int, typer.Option(help="Stop after this many steps.")] = 40,
-    dry_run: Annotated[bool, typer.Option(help="Plan and record, run nothing.")] = False,
-    yes: Annotated[
-        bool, typer.Option("--yes", help="Confirm risky actions without asking.")
-    ] = False,
+    dry_run: DryRunOpt = False,
+    yes: YesOpt = False,
     output: Output = Path("runs"),
 ) -> None:
     """Carry out an instruction on a device. Without a model, plain instructions are read by
@@ -272,11 +257,9 @@ def run(
 @app.command()
 def script(
     task: Annotated[Path, typer.Argument(help="A YAML task file.")],
-    device: Annotated[str, typer.Option(help="desktop, android or android:SERIAL.")] = "desktop",
-    dry_run: Annotated[bool, typer.Option(help="Plan and record, run nothing.")] = False,
-    yes: Annotated[
-        bool, typer.Option("--yes", help="Confirm risky actions without asking.")
-    ] = False,
+    device: DeviceOpt = "desktop",
+    dry_run: DryRunOpt = False,
+    yes: YesOpt = False,
     output: Output = Path("runs"),
 ) -> None:
     """Run an RPA task file (validated before anything runs)."""
@@ -303,7 +286,7 @@ def script(
 @app.command()
 def replay(
     run_dir: Annotated[Path, typer.Argument(help="A run folder (with trajectory.jsonl).")],
-    device: Annotated[str, typer.Option(help="desktop, android or android:SERIAL.")] = "desktop",
+    device: DeviceOpt = "desktop",
     output: Output = Path("runs"),
 ) -> None:
     """Run a recorded run again, no model, grounding its targets afresh."""
@@ -334,10 +317,10 @@ def report(run_dir: Annotated[Path, typer.Argument(help="A run folder.")]) -> No
 @app.command("eval")
 def evaluate(
     suite: Annotated[Path, typer.Argument(help="A YAML suite of tasks.")],
-    device: Annotated[str, typer.Option(help="desktop, android or android:SERIAL.")] = "desktop",
-    model: Annotated[str | None, typer.Option(help="Local Qwen3-VL: hub id or folder.")] = None,
-    server: Annotated[str | None, typer.Option(help="OpenAI-compatible server URL (…/v1).")] = None,
-    policy: Annotated[str | None, typer.Option(help="rules, native or planned.")] = None,
+    device: DeviceOpt = "desktop",
+    model: ModelOpt = None,
+    server: ServerOpt = None,
+    policy: PolicyOpt = None,
     output: Output = Path("runs"),
     results: Annotated[Path | None, typer.Option(help="Write the results as JSON here.")] = None,
 ) -> None:

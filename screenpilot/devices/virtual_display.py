@@ -71,19 +71,41 @@ class XSession:
 
     def wait_for_window(self, name: str, timeout: float = 20.0) -> str:
         """The id of a visible window whose title contains `name`, once it is mapped."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            found = subprocess.run(
-                ["xdotool", "search", "--onlyvisible", "--name", name],
-                capture_output=True,
-                text=True,
-                env=self.env,
-                check=False,
-            )
-            if found.returncode == 0 and found.stdout.strip():
-                return found.stdout.split()[0]
-            time.sleep(0.1)
-        raise TimeoutError(f"no window named {name!r} appeared within {timeout:g} s")
+        return wait_for_window(name, env=self.env, timeout=timeout)
+
+
+def wait_for_window(name: str, *, env: dict[str, str] | None = None, timeout: float = 20.0) -> str:
+    """The id of a visible window whose title contains `name` (on `env`'s DISPLAY, or the
+    current one), once it is mapped."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = subprocess.run(
+            ["xdotool", "search", "--onlyvisible", "--name", name],
+            capture_output=True,
+            text=True,
+            env=env,
+            check=False,
+        )
+        if found.returncode == 0 and found.stdout.strip():
+            return found.stdout.split()[0]
+        time.sleep(0.1)
+    raise VirtualDisplayError(f"no window named {name!r} appeared within {timeout:g} s")
+
+
+@contextmanager
+def pointed_at(session: XSession) -> Iterator[None]:
+    """DISPLAY and the D-Bus address point at `session` inside the block; put back after."""
+    saved = {k: os.environ.get(k) for k in ("DISPLAY", "DBUS_SESSION_BUS_ADDRESS")}
+    os.environ["DISPLAY"] = session.display
+    os.environ["DBUS_SESSION_BUS_ADDRESS"] = session.env["DBUS_SESSION_BUS_ADDRESS"]
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
 
 
 @contextmanager
