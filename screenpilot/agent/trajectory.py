@@ -83,14 +83,15 @@ class TrajectoryWriter:
 
     def save_screenshot(self, shot: Screenshot, name: str) -> str:
         """Queue `shot` to be saved as `name`; returns the file name to record."""
-        pixels = shot.pixels  # converted now: the frame may be reused after this call
 
         def write() -> None:
             from PIL import Image
 
             # Written aside and renamed: a killed run never leaves half a PNG under the name.
+            # The RGB conversion happens here too, off the agent's step: a screenshot's frame
+            # is its own buffer, never reused by the next capture.
             partial = self.folder / f".{name}.partial"
-            Image.fromarray(pixels).save(partial, "PNG", compress_level=1)
+            Image.fromarray(shot.pixels).save(partial, "PNG", compress_level=1)
             partial.rename(self.folder / name)
 
         self._pending.append(self._images.submit(write))

@@ -42,7 +42,7 @@ def split_thinking(text: str) -> tuple[str, str]:
     return "\n".join(thoughts), _THINK.sub("", text).strip()
 
 
-def _json_values(text: str) -> list[Any]:
+def json_values(text: str) -> list[Any]:
     """Every top-level JSON value that can be read out of `text`, in order."""
     decoder = json.JSONDecoder()
     values, i = [], 0
@@ -67,7 +67,7 @@ def parse_tool_calls(text: str) -> list[ToolCall]:
     sources = blocks or [m.group(1) for m in _FENCE.finditer(answer)] or [answer]
     candidates: list[Any] = []
     for source in sources:
-        for value in _json_values(source):
+        for value in json_values(source):
             candidates.extend(value if isinstance(value, list) else [value])
     calls = [c for c in candidates if isinstance(c, dict) and "name" in c]
     if not calls:
@@ -103,7 +103,7 @@ def parse_grounding(text: str) -> list[GroundedRegion]:
     fenced = [m.group(1) for m in _FENCE.finditer(answer)]
     found: list[GroundedRegion] = []
     for source in fenced or [answer]:
-        for value in _json_values(source):
+        for value in json_values(source):
             for item in value if isinstance(value, list) else [value]:
                 region = _region(item, text)
                 if region is not None:

@@ -150,10 +150,6 @@ class Found:
     def point(self) -> ScreenPoint:
         return self.element.box.center
 
-    @property
-    def source(self) -> str:
-        return self.element.source
-
 
 @dataclass(frozen=True)
 class Ambiguous:

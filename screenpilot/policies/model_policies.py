@@ -21,7 +21,7 @@ from PIL import Image
 from screenpilot.actions.vocabulary import ACTION_TYPES, Action, Wait, parse_action
 from screenpilot.agent.trajectory import read_trajectory
 from screenpilot.errors import InvalidInputError
-from screenpilot.models.parsing import ModelParseError, _json_values, parse_tool_calls
+from screenpilot.models.parsing import ModelParseError, json_values, parse_tool_calls
 from screenpilot.models.prompts import tool_system_prompt
 from screenpilot.models.runtime import Message, Runtime, Sampling
 from screenpilot.models.tool_calls import ToolName, tool_call_to_action
@@ -156,7 +156,7 @@ class PlannedPolicy:
 
     @staticmethod
     def _actions(text: str) -> list[Action]:
-        values = [v for v in _json_values(text) if isinstance(v, list)]
+        values = [v for v in json_values(text) if isinstance(v, list)]
         if not values:
             raise ModelParseError("no JSON list of actions in the plan", text)
         return [parse_action(item) for item in values[0] if isinstance(item, dict)]
