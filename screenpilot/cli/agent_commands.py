@@ -15,8 +15,7 @@ from typing import Annotated, Any
 import typer
 
 from screenpilot.cli import EXIT_BAD_INPUT, EXIT_FAILURE, app, err, out
-from screenpilot.errors import ScreenpilotError
-from screenpilot.models.tool_calls import ToolName
+from screenpilot.errors import InvalidInputError, ScreenpilotError
 
 EXIT_CANCELLED = 130
 REPO = Path(__file__).resolve().parents[2]
@@ -137,32 +136,24 @@ def _wait_for_window(name: str, timeout: float = 20.0) -> None:
 
 
 def _device(spec: str) -> Any:
-    """`desktop`, `android` or `android:SERIAL`."""
-    kind, _, serial = spec.partition(":")
-    if kind == "desktop":
-        from screenpilot.devices.desktop import Desktop
+    """`desktop`, `android` or `android:SERIAL`, opened."""
+    from screenpilot.agent.assembly import open_device
 
-        return Desktop()
-    if kind == "android":
-        from screenpilot.devices.android import AndroidDevice
-
-        return AndroidDevice(serial or None)
-    err.print(f"[red]error:[/] unknown device {spec!r}: use desktop, android or android:SERIAL")
-    raise typer.Exit(EXIT_BAD_INPUT)
+    try:
+        return open_device(spec)
+    except InvalidInputError as error:
+        err.print(f"[red]error:[/] {error}")
+        raise typer.Exit(EXIT_BAD_INPUT) from None
 
 
-def _runtime(model: str | None, server: str | None) -> Any:
+def _runtime(model: str | None, server: str | None, budget: Any = None) -> Any:
     """The Qwen3-VL runtime the options name, or None for no model."""
-    if server:
-        from screenpilot.models.openai_client import OpenAIRuntime
+    from screenpilot.agent.assembly import make_runtime
 
-        return OpenAIRuntime(server, model=model or "Qwen/Qwen3-VL-4B-Instruct")
-    if model:
-        from screenpilot.models.local import LocalRuntime
-
+    if model and not server:
         with out.status(f"loading {model}..."):
-            return LocalRuntime(model)
-    return None
+            return make_runtime(model, server, budget)
+    return make_runtime(model, server, budget)
 
 
 def _drive(device: str, policy: Any, instruction: str, **options: Any) -> Any:
@@ -199,6 +190,18 @@ def _confirm(yes: bool) -> Any:
     return ask
 
 
+TemperatureOpt = Annotated[
+    float, typer.Option(min=0.0, max=2.0, help="Model sampling temperature (0: greedy).")
+]
+ThinkingOpt = Annotated[
+    bool, typer.Option(help="Let the model think (<think>) before it answers; slower.")
+]
+VisualTokensOpt = Annotated[
+    int,
+    typer.Option(min=64, max=16384, help="Most visual tokens per screenshot sent to the model."),
+]
+
+
 @app.command()
 def run(
     instruction: Annotated[str, typer.Argument(help="What to do, in words.")],
@@ -206,41 +209,46 @@ def run(
     model: ModelOpt = None,
     server: ServerOpt = None,
     policy: PolicyOpt = None,
-    max_steps: Annotated[int, typer.Option(help="Stop after this many steps.")] = 40,
+    max_steps: Annotated[int, typer.Option(min=1, help="Stop after this many steps.")] = 40,
+    temperature: TemperatureOpt = 0.0,
+    thinking: ThinkingOpt = False,
+    visual_tokens: VisualTokensOpt = 1280,
     dry_run: DryRunOpt = False,
     yes: YesOpt = False,
     output: Output = Path("runs"),
 ) -> None:
     """Carry out an instruction on a device. Without a model, plain instructions are read by
     the rules policy."""
+    from screenpilot.agent.assembly import check_device_spec, choose_policy, make_policy
     from screenpilot.agent.loop import Budgets
+    from screenpilot.perception.sizing import VisualBudget
 
-    chosen = policy or ("planned" if (model or server) else "rules")
-    if chosen not in ("rules", "native", "planned"):
-        err.print(f"[red]error:[/] unknown policy {chosen!r}: rules, native or planned")
-        raise typer.Exit(EXIT_BAD_INPUT)
     try:
+        check_device_spec(device)
+        chosen = choose_policy(policy, has_model=bool(model or server))
         if chosen == "rules":
-            from screenpilot.policies.rules import RulesPolicy, read_instruction
+            from screenpilot.policies.rules import read_instruction
 
             read_instruction(instruction)  # refuse what cannot be read before touching anything
-            the_policy: Any = RulesPolicy()
             if not (model or server):
                 out.print("no model configured: using the rules policy (plain instructions)")
-        else:
-            runtime = _runtime(model, server)
-            if runtime is None:
-                err.print(f"[red]error:[/] the {chosen} policy needs --model or --server")
-                raise typer.Exit(EXIT_BAD_INPUT)
-            from screenpilot.policies.model_policies import NativePolicy, PlannedPolicy
-
-            tool: ToolName = "mobile_use" if device.startswith("android") else "computer_use"
-            the_policy = (
-                NativePolicy(runtime, tool=tool) if chosen == "native" else PlannedPolicy(runtime)
-            )
     except ScreenpilotError as error:
         err.print(f"[red]error:[/] {error}")
-        raise typer.Exit(EXIT_BAD_INPUT if "cannot read" in str(error) else EXIT_FAILURE) from None
+        raise typer.Exit(EXIT_BAD_INPUT) from None
+    try:
+        budget = VisualBudget(max_tokens=visual_tokens)
+        runtime = _runtime(model, server, budget) if chosen != "rules" else None
+        the_policy = make_policy(
+            chosen,
+            runtime,
+            device=device,
+            temperature=temperature,
+            thinking=thinking,
+            budget=budget,
+        )
+    except ScreenpilotError as error:
+        err.print(f"[red]error:[/] {error}")
+        raise typer.Exit(EXIT_FAILURE) from None
     _finish(
         _drive(
             device,
@@ -327,33 +335,31 @@ def evaluate(
     """Run a suite of tasks and tabulate successes, steps, model calls and times."""
     from rich.table import Table
 
+    from screenpilot.agent.assembly import check_device_spec, choose_policy, make_policy
     from screenpilot.agent.evaluation import as_json, load_suite, run_suite
     from screenpilot.perception.ocr import RapidOcr, ScreenReader
-    from screenpilot.policies.rules import RulesPolicy
     from screenpilot.policies.scripted import ScriptedPolicy, load_task
 
     try:
         load_suite(suite)
+        check_device_spec(device)
+        chosen = choose_policy(policy, has_model=bool(model or server))
     except ScreenpilotError as error:
         err.print(f"[red]error:[/] {error}")
         raise typer.Exit(EXIT_BAD_INPUT) from None
-    runtime = _runtime(model, server)
+    runtime = _runtime(model, server) if chosen != "rules" else None
 
-    def make_policy(task: dict[str, Any]) -> Any:
+    def policy_for(task: dict[str, Any]) -> Any:
         if "task" in task:
             return ScriptedPolicy(load_task(Path(task["suite"]) / str(task["task"]).format(**task)))
-        if runtime is None or (policy or "planned") == "rules":
-            return RulesPolicy()
-        from screenpilot.policies.model_policies import NativePolicy, PlannedPolicy
-
-        return NativePolicy(runtime) if policy == "native" else PlannedPolicy(runtime)
+        return make_policy(chosen, runtime, device=device)
 
     reader = ScreenReader(RapidOcr())
     with _display() if device == "desktop" else contextlib.nullcontext():
         rows = run_suite(
             suite,
             lambda: _device(device),
-            make_policy,
+            policy_for,
             output=output,
             reader=reader,
             wait_for_window=_wait_for_window if device == "desktop" else None,

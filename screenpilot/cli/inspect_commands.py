@@ -26,66 +26,29 @@ def ground(
 ) -> None:
     """Find an element on a screenshot and print it as JSON; writes an overlay image (the box,
     and the visual-token grid when a model grounded it). Without a model, OCR grounds it."""
-    import numpy as np
     from PIL import Image, UnidentifiedImageError
 
-    from screenpilot.perception.geometry import ScreenGeometry
-    from screenpilot.perception.overlay import grounding_overlay
-    from screenpilot.perception.screenshot import Screenshot
+    from screenpilot.agent.picture_grounding import ground_picture
 
     try:
-        picture = Image.open(image).convert("RGB")
-    except (OSError, UnidentifiedImageError) as error:
+        picture = Image.open(image)
+        picture.load()
+    except (OSError, UnidentifiedImageError, Image.DecompressionBombError) as error:
         err.print(f"[red]error:[/] cannot read {image}: {error}")
         raise typer.Exit(EXIT_BAD_INPUT) from None
-    shot = Screenshot(np.asarray(picture), ScreenGeometry.for_screen(*picture.size), 0.0)
     try:
-        if model or server:
-            from screenpilot.cli.agent_commands import _runtime
-            from screenpilot.models.grounder import Qwen3VLGrounder
+        from screenpilot.cli.agent_commands import _runtime
 
-            runtime = _runtime(model, server)
-            found = Qwen3VLGrounder(runtime).ground(shot, description)
-            box, confidence, answer, geometry = (
-                found.box,
-                found.confidence,
-                found.raw,
-                found.geometry,
-            )
-            grid = True
-        else:
-            from screenpilot.perception.grounding import Found
-            from screenpilot.perception.grounding import ground as ground_words
-            from screenpilot.perception.ocr import RapidOcr, ScreenReader
-
-            elements = ScreenReader(RapidOcr()).elements(shot.pixels, shot.geometry)
-            result = ground_words(description, elements)
-            if not isinstance(result, Found):
-                err.print(f"[red]error:[/] {result.message()}")
-                raise typer.Exit(EXIT_FAILURE)
-            box, confidence, answer, geometry = (
-                result.box,
-                result.confidence,
-                result.why,
-                shot.geometry,
-            )
-            grid = False
+        result = ground_picture(picture, description, runtime=_runtime(model, server))
     except ScreenpilotError as error:
         err.print(f"[red]error:[/] {error}")
         raise typer.Exit(EXIT_FAILURE) from None
+    if result.status != "found":
+        err.print(f"[red]error:[/] {result.answer}")
+        raise typer.Exit(EXIT_FAILURE)
     target = overlay or image.with_name(f"{image.stem}.grounded.png")
-    grounding_overlay(picture, geometry, box, grid=grid, label=description).save(target)
-    typer.echo(
-        json.dumps(
-            {
-                "answer": answer,
-                "bbox": [[round(box.x1), round(box.y1), round(box.x2), round(box.y2)]],
-                "confidence": [None if confidence is None else round(confidence, 3)],
-                "overlay": str(target),
-            },
-            ensure_ascii=False,
-        )
-    )
+    result.overlay(picture).save(target)
+    typer.echo(json.dumps({**result.as_json(), "overlay": str(target)}, ensure_ascii=False))
 
 
 @app.command()

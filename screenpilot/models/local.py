@@ -90,7 +90,7 @@ class LocalRuntime:
         tokens."""
         torch = self._torch
         start = time.perf_counter()
-        prompt = render_chat(messages)
+        prompt = render_chat(messages, thinking=sampling.thinking)
         inputs = self.processor(
             images=prompt.images or None, text=[prompt.text], return_tensors="pt"
         ).to(self.model.device)

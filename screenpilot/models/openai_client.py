@@ -74,11 +74,19 @@ class OpenAIRuntime:
             body["top_k"] = sampling.top_k
         if logprobs:
             body["logprobs"] = True
+        if sampling.thinking:
+            body["chat_template_kwargs"] = {"enable_thinking": True}
         start = time.perf_counter()
         reply = self._post(body)
         try:
             choice = reply["choices"][0]
             raw = choice["message"]["content"] or ""
+            # vLLM with a reasoning parser hands the thinking apart from the answer.
+            reasoning = choice["message"].get("reasoning_content") or choice["message"].get(
+                "reasoning"
+            )
+            if reasoning:
+                raw = f"<think>{reasoning}</think>{raw}"
             entries = ((choice.get("logprobs") or {}).get("content")) if logprobs else None
             tokens = (
                 [TokenLogprob(e["token"], float(e["logprob"])) for e in entries]

@@ -49,6 +49,9 @@ class Sampling:
     top_p: float = 1.0
     top_k: int | None = None
     max_new_tokens: int = 256
+    #: Open the answer with `<think>`, as Qwen3-VL's Thinking checkpoints' chat template does,
+    #: so the model reasons before it answers; the reasoning is kept apart from the answer.
+    thinking: bool = False
 
     def __post_init__(self) -> None:
         if self.temperature < 0 or not 0 < self.top_p <= 1 or self.max_new_tokens < 1:
@@ -127,9 +130,10 @@ def check_image(image: Image.Image) -> None:
         raise ModelRuntimeError(f"this image cannot be sent to Qwen3-VL: {error}") from None
 
 
-def render_chat(messages: Sequence[Message]) -> ChatPrompt:
+def render_chat(messages: Sequence[Message], *, thinking: bool = False) -> ChatPrompt:
     """`<|im_start|>role\\n...<|im_end|>` turns, an image as vision start/pad/end (the
-    processor widens the pad to the image's token count), then the assistant's turn opened."""
+    processor widens the pad to the image's token count), then the assistant's turn opened
+    (with `<think>` when `thinking`)."""
     parts: list[str] = []
     images: list[Image.Image] = []
     for message in messages:
@@ -142,5 +146,5 @@ def render_chat(messages: Sequence[Message]) -> ChatPrompt:
                 images.append(item)
                 body.append(IMAGE_PLACEHOLDER)
         parts.append(f"<|im_start|>{message.role}\n{''.join(body)}<|im_end|>\n")
-    parts.append("<|im_start|>assistant\n")
+    parts.append("<|im_start|>assistant\n" + ("<think>\n" if thinking else ""))
     return ChatPrompt("".join(parts), images)

@@ -77,8 +77,10 @@ def _sampling(body: dict[str, Any]) -> Sampling:
             top_p=float(body.get("top_p") or 1.0),
             top_k=int(body["top_k"]) if body.get("top_k") is not None else None,
             max_new_tokens=int(body.get("max_tokens") or body.get("max_completion_tokens") or 256),
+            # vLLM's switch for templates that can think; here it opens the answer with <think>.
+            thinking=bool((body.get("chat_template_kwargs") or {}).get("enable_thinking")),
         )
-    except (TypeError, ValueError) as error:
+    except (TypeError, ValueError, AttributeError) as error:
         raise BadRequestError(f"bad sampling settings: {error}") from None
 
 

@@ -31,6 +31,15 @@ from screenpilot.perception.sizing import VisualBudget
 from screenpilot.policies.base import Outcome, Plan, PolicyError, Step
 
 _RETRY = Wait(seconds=0.5)
+#: Extra answer tokens when the model may think before it answers.
+THINKING_TOKENS = 2048
+
+
+def _sampling(max_new_tokens: int, temperature: float, thinking: bool) -> Sampling:
+    extra = THINKING_TOKENS if thinking else 0
+    return Sampling(
+        temperature=temperature, max_new_tokens=max_new_tokens + extra, thinking=thinking
+    )
 
 
 def _history_lines(history: Sequence[Outcome], limit: int) -> str:
@@ -68,11 +77,13 @@ class NativePolicy:
         tool: ToolName = "computer_use",
         budget: VisualBudget | None = None,
         history_steps: int = 8,
+        temperature: float = 0.0,
+        thinking: bool = False,
     ) -> None:
         self.runtime, self.tool = runtime, tool
         self.budget = budget or VisualBudget(max_tokens=1280)
         self.history_steps = history_steps
-        self.sampling = Sampling(max_new_tokens=512)
+        self.sampling = _sampling(512, temperature, thinking)
 
     def plan(self, instruction: str, observation: Observation, history: Sequence[Outcome]) -> Plan:
         image, geometry = _screen(observation, self.budget)
@@ -117,10 +128,12 @@ class PlannedPolicy:
         *,
         device: str = "desktop computer",
         budget: VisualBudget | None = None,
+        temperature: float = 0.0,
+        thinking: bool = False,
     ) -> None:
         self.runtime, self.device = runtime, device
         self.budget = budget or VisualBudget(max_tokens=1280)
-        self.sampling = Sampling(max_new_tokens=1024)
+        self.sampling = _sampling(1024, temperature, thinking)
 
     def plan(self, instruction: str, observation: Observation, history: Sequence[Outcome]) -> Plan:
         image, _ = _screen(observation, self.budget)

@@ -1,0 +1,103 @@
+"""The pieces of a run, built from plain names: a device, a model runtime, a policy.
+
+The command line and the web console both start runs from words a person typed
+(`android:SERIAL`, `planned`, a hub id or a server URL); this is the one place that turns those
+words into objects, and the one place that says what is wrong with them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from screenpilot.devices.protocol import Device
+from screenpilot.errors import InvalidInputError
+from screenpilot.models.runtime import Runtime
+from screenpilot.models.tool_calls import ToolName
+from screenpilot.perception.sizing import VisualBudget
+from screenpilot.policies.base import Policy
+
+POLICIES = ("rules", "native", "planned")
+DEFAULT_SERVER_MODEL = "Qwen/Qwen3-VL-4B-Instruct"
+
+
+def _bad(what: str, reason: str) -> InvalidInputError:
+    return InvalidInputError(what, [("", reason)])
+
+
+def check_device_spec(spec: str) -> tuple[str, str | None]:
+    """(`desktop` | `android`, serial or None) for `desktop`, `android` or `android:SERIAL`."""
+    kind, _, serial = spec.partition(":")
+    if kind == "desktop" and not serial:
+        return kind, None
+    if kind == "android":
+        return kind, serial or None
+    raise _bad("device", f"{spec!r} is not one: use desktop, android or android:SERIAL")
+
+
+def open_device(spec: str) -> Device:
+    """Open the named device (the caller closes it)."""
+    kind, serial = check_device_spec(spec)
+    if kind == "desktop":
+        from screenpilot.devices.desktop import Desktop
+
+        return Desktop()
+    from screenpilot.devices.android import AndroidDevice
+
+    return AndroidDevice(serial)
+
+
+def choose_policy(name: str | None, *, has_model: bool) -> str:
+    """The policy a run uses: the one named, else `planned` with a model and `rules` without."""
+    chosen = name or ("planned" if has_model else "rules")
+    if chosen not in POLICIES:
+        raise _bad("policy", f"{chosen!r} is not one of {', '.join(POLICIES)}")
+    if chosen != "rules" and not has_model:
+        raise _bad("policy", f"the {chosen} policy needs a model (a hub id, folder or server)")
+    return chosen
+
+
+def make_runtime(
+    model: str | None, server: str | None, budget: VisualBudget | None = None
+) -> Runtime | None:
+    """A server runtime when a URL is given, a local one for a model alone, else None.
+
+    Loading a local model takes a while (and downloads it on first use)."""
+    if server:
+        from screenpilot.models.openai_client import OpenAIRuntime
+
+        return OpenAIRuntime(server, model=model or DEFAULT_SERVER_MODEL, budget=budget)
+    if model:
+        from screenpilot.models.local import LocalRuntime
+
+        return LocalRuntime(model, budget=budget)
+    return None
+
+
+def make_policy(
+    name: str,
+    runtime: Runtime | None,
+    *,
+    device: str = "desktop",
+    temperature: float = 0.0,
+    thinking: bool = False,
+    budget: VisualBudget | None = None,
+) -> Policy:
+    """The named policy (see `choose_policy`) with the model settings a person chose."""
+    if name == "rules":
+        from screenpilot.policies.rules import RulesPolicy
+
+        return RulesPolicy()
+    if runtime is None:
+        raise _bad("policy", f"the {name} policy needs a model (a hub id, folder or server)")
+    from screenpilot.policies.model_policies import NativePolicy, PlannedPolicy
+
+    phone = device.startswith("android")
+    settings: dict[str, Any] = {"temperature": temperature, "thinking": thinking}
+    if budget is not None:
+        settings["budget"] = budget
+    if name == "native":
+        tool: ToolName = "mobile_use" if phone else "computer_use"
+        return NativePolicy(runtime, tool=tool, **settings)
+    if name == "planned":
+        return PlannedPolicy(runtime, device="phone" if phone else "desktop computer", **settings)
+    raise _bad("policy", f"{name!r} is not one of {', '.join(POLICIES)}")
