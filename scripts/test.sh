@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/system-packages.sh
-bash scripts/setup-env.sh test desktop ocr android
+bash scripts/setup-env.sh test desktop ocr android web
 export PATH="$PWD/.venv/bin:$PATH"
 
 echo "== ruff"

@@ -103,6 +103,8 @@ class Agent:
         self.executor.guard = self._guard
         self._cancelled = threading.Event()
         self._safety_note = "allow"
+        #: The folder of the run under way (or the last one), once `run()` has made it.
+        self.folder: Path | None = None
 
     def cancel(self) -> None:
         """Stop the run after the current step (from another thread, e.g. a web request)."""
@@ -113,6 +115,7 @@ class Agent:
         """Carry out `instruction`; always returns (the report is written either way)."""
         start = time.monotonic()
         folder = new_run_dir(self.output, instruction) if self.output is not None else None
+        self.folder = folder
         writer = TrajectoryWriter(folder, self.redactor) if folder is not None else None
         if writer:
             writer.record(

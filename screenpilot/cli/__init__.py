@@ -278,4 +278,4 @@ def main() -> None:
 
 
 # The commands that drive devices live in their own module; importing it registers them.
-from screenpilot.cli import agent_commands, inspect_commands  # noqa: E402, F401
+from screenpilot.cli import agent_commands, inspect_commands, serve_command  # noqa: E402, F401

@@ -1,0 +1,127 @@
+"""What runs a console run: checks a request, builds its policy and device, runs the agent and
+tells the live run each step. Model runtimes are loaded once and kept for later runs."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import Any
+
+from screenpilot.agent.assembly import choose_policy, make_policy, make_runtime, open_device
+from screenpilot.models.runtime import Runtime
+from screenpilot.perception.ocr import RapidOcr, ScreenReader
+from screenpilot.perception.sizing import VisualBudget
+from screenpilot.web.board import LiveRun, RunRequest, step_event
+
+
+class Runner:
+    """Runs console requests, sharing one OCR engine and the loaded model runtimes."""
+
+    def __init__(
+        self,
+        output: Path,
+        *,
+        model: str | None = None,
+        server: str | None = None,
+        confirm_timeout: float = 300.0,
+    ) -> None:
+        self.output = output
+        self.model, self.server = model, server
+        self.confirm_timeout = confirm_timeout
+        self._ocr: RapidOcr | None = None
+        self._runtimes: dict[tuple[str | None, str | None], Runtime] = {}
+        self._lock = threading.Lock()
+
+    @property
+    def ocr(self) -> RapidOcr:
+        """The OCR engine, loaded on first use (a second or two)."""
+        with self._lock:
+            if self._ocr is None:
+                self._ocr = RapidOcr()
+            return self._ocr
+
+    def model_for(self, request: RunRequest) -> tuple[str | None, str | None]:
+        """The model and server a request runs with: its own, else the console's."""
+        if request.model or request.server:
+            return request.model, request.server
+        return self.model, self.server
+
+    def check(self, request: RunRequest) -> str:
+        """The policy the request will run with; InvalidInputError or PolicyError when it
+        cannot run (a model policy with no model, an instruction the rules cannot read)."""
+        model, server = self.model_for(request)
+        chosen = choose_policy(request.policy, has_model=bool(model or server))
+        if chosen == "rules":
+            from screenpilot.policies.rules import read_instruction
+
+            read_instruction(request.instruction)
+        return chosen
+
+    def runtime(self, model: str | None, server: str | None) -> Runtime | None:
+        key = (model, server)
+        with self._lock:
+            if key not in self._runtimes:
+                loaded = make_runtime(model, server)
+                if loaded is None:
+                    return None
+                self._runtimes[key] = loaded
+            return self._runtimes[key]
+
+    def __call__(self, live: LiveRun) -> None:
+        from screenpilot.agent.loop import Agent, Budgets
+
+        request = live.request
+        chosen = self.check(request)
+        runtime = None
+        if chosen != "rules":
+            model, server = self.model_for(request)
+            live.set_status("loading", f"loading {model or server}")
+            runtime = self.runtime(model, server)
+        policy = make_policy(
+            chosen,
+            runtime,
+            device=request.device,
+            temperature=request.temperature,
+            thinking=request.thinking,
+            budget=VisualBudget(max_tokens=request.visual_tokens),
+        )
+        reader = ScreenReader(self.ocr)
+        if live.stopped:
+            live.set_status("cancelled", "stopped before it started")
+            return
+        live.set_status("opening", f"opening {request.device}")
+        device: Any = open_device(request.device)
+        try:
+            agent = Agent(
+                device,
+                policy,
+                reader=reader,
+                confirm=live.ask,
+                budgets=Budgets(max_steps=request.max_steps),
+                output=self.output,
+                dry_run=request.dry_run,
+                on_step=lambda entry: live.emit("step", **step_event(entry, agent.folder)),
+            )
+            live.attach(agent.cancel)
+            live.set_status("running", f"{policy.name} policy on {request.device}")
+            result = agent.run(request.instruction)
+        finally:
+            close = getattr(device, "close", None)
+            if close is not None:
+                close()
+        live.folder = result.folder
+        report = (
+            f"/runs/{result.folder.name}/report.html"
+            if result.folder is not None and result.report is not None
+            else None
+        )
+        live.set_status(
+            result.status,
+            result.message,
+            steps=result.steps,
+            model_calls=result.model_calls,
+            seconds=round(result.seconds, 2),
+            folder=result.folder.name if result.folder else None,
+            report=report,
+            answers=result.answers,
+        )
