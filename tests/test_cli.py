@@ -230,7 +230,7 @@ def test_eval_runs_the_example_suite_and_writes_results(tmp_path: Path) -> None:
     )
     assert done.returncode == 0, done.stdout + done.stderr
     summary = json.loads(results.read_text(encoding="utf-8"))
-    assert (summary["passed"], summary["total"]) == (2, 2)
+    assert (summary["passed"], summary["total"]) == (3, 3)
     assert all(t["model_calls"] == 0 and t["report"] for t in summary["tasks"])
     bad = tmp_path / "bad.yaml"
     bad.write_text("tasks:\n  - {name: x, instruction: click Submit}\n", encoding="utf-8")

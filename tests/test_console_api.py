@@ -102,8 +102,10 @@ def test_a_risky_action_waits_for_a_person_and_a_refusal_ends_the_run(
     try:
         run = console.post(
             "/api/runs",
-            json={"instruction": "type Ann into the Name field, type 'two apples' into the "
-                  "Order field, click Submit"},
+            json={
+                "instruction": "type Ann into the Name field, type 'two apples' into the "
+                "Order field, click Submit"
+            },
         ).json()
         stream = events(console, run["id"], until="confirm")
         asked = list(stream)[-1]
@@ -132,9 +134,7 @@ def test_a_risky_action_waits_for_a_person_and_a_refusal_ends_the_run(
 def test_stop_ends_a_run_after_the_step_under_way(
     xsession: XSession, console: httpx.Client
 ) -> None:
-    run = console.post(
-        "/api/runs", json={"instruction": ", ".join(["wait 1 seconds"] * 8)}
-    ).json()
+    run = console.post("/api/runs", json={"instruction": ", ".join(["wait 1 seconds"] * 8)}).json()
     first = list(events(console, run["id"], until="step"))[-1]
     assert first["kind"] == "step"
     stopped = console.post(f"/api/runs/{run['id']}/stop")
@@ -212,7 +212,7 @@ def test_the_playground_grounds_an_uploaded_picture(console: httpx.Client, kind:
     assert response.status_code == 200, response.text
     found = response.json()
     assert found["status"] == "found" and found["by"] == "ocr"
-    (x1, y1, x2, y2), = found["bbox"]
+    ((x1, y1, x2, y2),) = found["bbox"]
     assert 400 <= (x1 + x2) / 2 <= 560 and 250 <= (y1 + y2) / 2 <= 310
     assert 0 < found["confidence"][0] <= 1
     assert (found["width"], found["height"]) == (640, 360)
@@ -274,6 +274,6 @@ def test_loopback_console_refuses_other_host_names_and_foreign_origins(
     )
     assert foreign.status_code == 403
     own = str(console.base_url).rstrip("/")
-    assert console.post(
-        "/api/runs/none/stop", headers={"Origin": own}
-    ).status_code == 404  # past the guard
+    assert (
+        console.post("/api/runs/none/stop", headers={"Origin": own}).status_code == 404
+    )  # past the guard

@@ -72,7 +72,7 @@ def run_suite(
     *,
     output: Path,
     reader: Any = None,
-    wait_for_window: Callable[[str], None] | None = None,
+    wait_for_window: Callable[[str], object] | None = None,
 ) -> list[TaskResult]:
     """Run every task of a suite; an app that a task's setup started is stopped after it."""
     results = []

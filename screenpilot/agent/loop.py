@@ -114,7 +114,12 @@ class Agent:
     def run(self, instruction: str) -> RunResult:
         """Carry out `instruction`; always returns (the report is written either way)."""
         start = time.monotonic()
-        folder = new_run_dir(self.output, instruction) if self.output is not None else None
+        # The folder's name is made from the instruction's first words: secrets masked first.
+        folder = (
+            new_run_dir(self.output, self.redactor.text(instruction))
+            if self.output is not None
+            else None
+        )
         self.folder = folder
         writer = TrajectoryWriter(folder, self.redactor) if folder is not None else None
         if writer:
@@ -290,10 +295,18 @@ class Agent:
         )
         if check.decision == "allow":
             return
-        if check.decision == "ask" and self.confirm(action, check.reason):
+        if check.decision == "ask" and self.confirm(self._masked(action), check.reason):
             self._safety_note = f"asked ({check.reason}): confirmed"
             return
         raise RefusedError(f"{action.type} refused: {check.reason}")
+
+    def _masked(self, action: Any) -> Any:
+        """The action as a person may see it: secrets replaced by the mask."""
+        if not self.redactor.active:
+            return action
+        return ACTION_ADAPTER.validate_python(
+            self.redactor.data(ACTION_ADAPTER.dump_python(action, mode="json"))
+        )
 
     def _record(
         self,

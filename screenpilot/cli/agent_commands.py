@@ -337,6 +337,7 @@ def evaluate(
 
     from screenpilot.agent.assembly import check_device_spec, choose_policy, make_policy
     from screenpilot.agent.evaluation import as_json, load_suite, run_suite
+    from screenpilot.devices.virtual_display import wait_for_window
     from screenpilot.perception.ocr import RapidOcr, ScreenReader
     from screenpilot.policies.scripted import ScriptedPolicy, load_task
 
@@ -362,7 +363,8 @@ def evaluate(
             policy_for,
             output=output,
             reader=reader,
-            wait_for_window=_wait_for_window if device == "desktop" else None,
+            # A window that never appears fails its task, not the whole suite.
+            wait_for_window=wait_for_window if device == "desktop" else None,
         )
     table = Table(title=f"{suite.name}: {sum(r.success for r in rows)}/{len(rows)} passed")
     for column in ("task", "result", "steps", "model calls", "seconds", "detail"):

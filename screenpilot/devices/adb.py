@@ -7,6 +7,7 @@ runs `shell:` and `exec:` services, every call with a timeout, every failure tur
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,6 +25,16 @@ class AdbConnectionLostError(AdbError):
     """The connection dropped mid-call (worth one reconnect)."""
 
 
+def server_address() -> tuple[str, int]:
+    """Where the adb server is: what the adb tool itself reads (`ANDROID_ADB_SERVER_ADDRESS`,
+    `ANDROID_ADB_SERVER_PORT`), else 127.0.0.1:5037."""
+    host = os.environ.get("ANDROID_ADB_SERVER_ADDRESS") or DEFAULT_HOST
+    port = os.environ.get("ANDROID_ADB_SERVER_PORT") or str(DEFAULT_PORT)
+    if not port.isdigit() or not 0 < int(port) < 65536:
+        raise AdbError(f"ANDROID_ADB_SERVER_PORT={port!r} is not a port number (1-65535)")
+    return host, int(port)
+
+
 @dataclass(frozen=True)
 class DeviceEntry:
     """One line of `adb devices`: a serial and its state (device, unauthorized, offline...)."""
@@ -36,8 +47,12 @@ class AdbClient:
     """An adb server at host:port, spoken to through pure-python-adb."""
 
     def __init__(
-        self, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, *, timeout: float = 15.0
+        self, host: str | None = None, port: int | None = None, *, timeout: float = 15.0
     ) -> None:
+        """`host`/`port` default to `server_address()`."""
+        if host is None or port is None:
+            env_host, env_port = server_address()
+            host, port = host or env_host, port or env_port
         try:
             from ppadb.client import Client
         except ImportError:
