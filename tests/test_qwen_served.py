@@ -84,6 +84,10 @@ class _Nonsense(BaseHTTPRequestHandler):
         if self.path.startswith("/slow"):
             time.sleep(3)
         body = b"<html>surprise</html>" if "html" in self.path else b'{"choices": []}'
+        if "reasoning" in self.path:  # vLLM with a reasoning parser: the thinking apart
+            body = json.dumps(
+                {"choices": [{"message": {"content": "Done.", "reasoning_content": "I look."}}]}
+            ).encode()
         self.send_response(200)
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
@@ -101,6 +105,25 @@ def nonsense() -> Iterator[str]:
     yield f"http://127.0.0.1:{server.server_address[1]}"
     server.shutdown()
     server.server_close()
+
+
+def test_thinking_mode_opens_the_answer_with_think_through_the_server(
+    served: ModelServer,
+) -> None:
+    client = OpenAIRuntime(served.url, model="tiny", api_key="sekrit")
+    plain = client.generate([Message.user("Click Submit")], Sampling(max_new_tokens=2))
+    thinking = client.generate(
+        [Message.user("Click Submit")], Sampling(max_new_tokens=2, thinking=True)
+    )
+    # The assistant turn now starts with "<think>" and a newline: two more prompt tokens.
+    assert thinking.prompt_tokens - plain.prompt_tokens == 2
+
+
+def test_a_servers_separate_reasoning_becomes_the_thinking(nonsense: str) -> None:
+    answer = OpenAIRuntime(nonsense + "/reasoning").generate(
+        [Message.user("hi")], Sampling(thinking=True)
+    )
+    assert (answer.thinking, answer.text) == ("I look.", "Done.")
 
 
 def test_garbage_slow_and_missing_servers_are_clear_bounded_errors(nonsense: str) -> None:
