@@ -74,5 +74,8 @@ def serve(
         )
         try:
             serve_app(console, sock)
+        except KeyboardInterrupt:  # uvicorn shut down cleanly, then passed Ctrl+C on
+            pass
         finally:
             console.state.board.stop_all()
+    out.print("console stopped")
