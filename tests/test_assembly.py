@@ -62,3 +62,18 @@ def test_model_settings_reach_the_model() -> None:
     assert thinking.thinking and thinking.temperature == 0.7
     assert thinking.max_new_tokens == 512 + THINKING_TOKENS
     assert not plain.thinking and plain.greedy and plain.max_new_tokens == 1024
+
+
+def test_a_server_runtime_sends_the_key_from_the_environment(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from screenpilot.agent.assembly import make_runtime
+    from screenpilot.models.openai_client import OpenAIRuntime
+
+    assert make_runtime(None, None) is None
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-local")
+    runtime = make_runtime(None, "http://127.0.0.1:9/v1")
+    assert isinstance(runtime, OpenAIRuntime) and runtime.api_key == "sk-local"
+    assert runtime.model == "Qwen/Qwen3-VL-4B-Instruct"
+    monkeypatch.delenv("OPENAI_API_KEY")
+    assert make_runtime("m", "http://127.0.0.1:9/v1").api_key is None  # type: ignore[union-attr]

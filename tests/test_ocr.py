@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
-import pytest
 
 from screenpilot.devices.desktop import Desktop
 from screenpilot.devices.virtual_display import XSession
@@ -43,15 +41,7 @@ class CountingEngine:
         return self.engine.read(pixels)
 
 
-@pytest.fixture
-def tk_form(xsession: XSession, tmp_path: Path) -> Iterator[None]:
-    app = xsession.start(["/usr/bin/python3", str(FORMS / "tk_form.py"), str(tmp_path / "o.json")])
-    xsession.wait_for_window("Tk form")
-    yield
-    xsession.stop(app)
-
-
-def test_only_the_changed_field_is_read_again(tk_form: None, xsession: XSession) -> None:
+def test_only_the_changed_field_is_read_again(tk_form: Path, xsession: XSession) -> None:
     engine = CountingEngine(RapidOcr())
     reader = ScreenReader(engine)
     with Desktop(accessibility=False) as desktop:

@@ -7,6 +7,7 @@ words into objects, and the one place that says what is wrong with them.
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from screenpilot.devices.protocol import Device
@@ -59,13 +60,19 @@ def choose_policy(name: str | None, *, has_model: bool) -> str:
 def make_runtime(
     model: str | None, server: str | None, budget: VisualBudget | None = None
 ) -> Runtime | None:
-    """A server runtime when a URL is given, a local one for a model alone, else None.
+    """A server runtime when a URL is given (sending `$OPENAI_API_KEY` as its key when set),
+    a local one for a model alone, else None.
 
     Loading a local model takes a while (and downloads it on first use)."""
     if server:
         from screenpilot.models.openai_client import OpenAIRuntime
 
-        return OpenAIRuntime(server, model=model or DEFAULT_SERVER_MODEL, budget=budget)
+        return OpenAIRuntime(
+            server,
+            model=model or DEFAULT_SERVER_MODEL,
+            budget=budget,
+            api_key=os.environ.get("OPENAI_API_KEY") or None,
+        )
     if model:
         from screenpilot.models.local import LocalRuntime
 

@@ -11,12 +11,15 @@ from typing import Any
 
 
 def listen(host: str, port: int) -> socket.socket:
-    """A socket bound to host:port (port 0 picks a free one); OSError when it cannot be."""
+    """A listening socket on host:port (port 0 picks a free one); OSError when it cannot be.
+    It listens at once, so a client that comes before the server has started waits in the
+    queue instead of being refused."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         sock.bind((host, port))
+        sock.listen(128)
     except OSError:
         sock.close()
         raise
