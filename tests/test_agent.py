@@ -183,3 +183,27 @@ def test_dry_run_executes_nothing_and_records_the_plan(tmp_path: Path) -> None:
     assert phone.fields["username"] == "" and not any(c.startswith("input") for c in phone.commands)
     steps = [r for r in read_trajectory(result.folder) if r["kind"] == "step"]  # type: ignore[arg-type]
     assert [s["ok"] for s in steps] == [None, None]
+
+
+def test_a_model_server_that_does_not_answer_ends_the_run_with_its_record(
+    tmp_path: Path,
+) -> None:
+    import socket
+
+    from screenpilot.models.openai_client import OpenAIRuntime
+    from screenpilot.policies.model_policies import PlannedPolicy
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    phone = SimulatedPhone()
+    with FakeAdbServer([phone]) as server:
+        result = Agent(
+            AndroidDevice(port=server.port),
+            PlannedPolicy(OpenAIRuntime(f"http://127.0.0.1:{port}/v1", retries=0)),
+            output=tmp_path,
+        ).run("log in as bob")
+    assert result.status == "error" and "is the model server running" in result.message
+    assert not result.ok and result.report is not None and result.report.exists()
+    end = read_trajectory(result.folder)[-1]  # type: ignore[arg-type]
+    assert end["kind"] == "end" and end["status"] == "error"

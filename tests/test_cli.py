@@ -201,7 +201,14 @@ def test_devices_and_doctor_say_what_is_there() -> None:
     assert seen.returncode == (0 if "android " in seen.stdout and ": device" in seen.stdout else 1)
     checked = run("doctor")
     assert checked.returncode == 0
-    for line in ("display", "xdotool", "OCR models", "adb server", "torch + transformers"):
+    for line in (
+        "display",
+        "xdotool",
+        "OCR models",
+        "web console",
+        "adb server",
+        "torch + transformers",
+    ):
         assert line in checked.stdout
 
 

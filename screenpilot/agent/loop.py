@@ -34,7 +34,9 @@ from screenpilot.policies.base import Outcome, Policy, Step
 
 log = logging.getLogger(__name__)
 
-Status = Literal["success", "failure", "budget", "stuck", "refused", "cancelled", "dry_run"]
+Status = Literal[
+    "success", "failure", "budget", "stuck", "refused", "cancelled", "dry_run", "error"
+]
 
 
 class RefusedError(ScreenpilotError):
@@ -226,6 +228,8 @@ class Agent:
             status, message = "cancelled", "interrupted (Ctrl+C)"
         except RefusedError as error:
             status, message = "refused", str(error)
+        except ScreenpilotError as error:  # the model server or the device went away
+            status, message = "error", str(error)
         seconds = time.monotonic() - start
         report = None
         if writer is not None and folder is not None:

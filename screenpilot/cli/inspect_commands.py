@@ -142,6 +142,12 @@ def doctor(
         "pure-python-adb",
         "pip install 'screenpilot[android]'",
     )
+    _check(
+        "web console",
+        bool(have("fastapi") and have("uvicorn") and have("multipart")),
+        "fastapi, uvicorn, python-multipart",
+        "pip install 'screenpilot[web]'",
+    )
     try:
         from screenpilot.devices.adb import AdbClient
 
