@@ -36,15 +36,22 @@ def reader() -> ScreenReader:
     return ScreenReader(RapidOcr())
 
 
-@pytest.fixture
-def tk_form(xsession: XSession, tmp_path: Path) -> Iterator[Path]:
-    """The example Tk form on the test desktop; yields the file it writes on Submit."""
-    out = tmp_path / "tk.json"
-    app = xsession.start(["/usr/bin/python3", str(FORMS / "tk_form.py"), str(out)])
+def start_tk_form(xsession: XSession, output: Path, *labels: str) -> subprocess.Popen[bytes]:
+    """The example Tk form (fields `labels`, else Name and Email) on the test desktop, shown
+    and ready; it writes `output` on Submit. The caller stops it."""
+    app = xsession.start(["/usr/bin/python3", str(FORMS / "tk_form.py"), str(output), *labels])
     xsession.wait_for_window("Tk form")
     # The pointer stays where an earlier test left it; over a Tk button it lights the button
     # up, and the form would not look the same in every test.
     subprocess.run(["xdotool", "mousemove", "1900", "1060"], env=xsession.env, check=True)
+    return app
+
+
+@pytest.fixture
+def tk_form(xsession: XSession, tmp_path: Path) -> Iterator[Path]:
+    """The example Tk form on the test desktop; yields the file it writes on Submit."""
+    out = tmp_path / "tk.json"
+    app = start_tk_form(xsession, out)
     yield out
     xsession.stop(app)
 

@@ -18,7 +18,7 @@ from screenpilot.devices.virtual_display import XSession
 from screenpilot.web.console import create_app
 from screenpilot.web.runner import Runner
 from screenpilot.web.serving import BackgroundServer
-from tests.conftest import FORMS
+from tests.conftest import start_tk_form
 
 TOKEN = "t0ken-for-the-console-tests"
 
@@ -50,12 +50,6 @@ def events(client: httpx.Client, run_id: str, until: str = "end") -> Iterator[di
                 if event["kind"] == until:
                     return
             fields = {}
-
-
-def tk_form_with(xsession: XSession, output: Path, *labels: str) -> Any:
-    app = xsession.start(["/usr/bin/python3", str(FORMS / "tk_form.py"), str(output), *labels])
-    xsession.wait_for_window("Tk form")
-    return app
 
 
 def test_a_run_streams_verified_steps_with_screenshots_and_boxes(
@@ -98,7 +92,7 @@ def test_a_risky_action_waits_for_a_person_and_a_refusal_ends_the_run(
     xsession: XSession, tmp_path: Path, console: httpx.Client
 ) -> None:
     saved = tmp_path / "order.json"
-    form = tk_form_with(xsession, saved, "Name", "Order")
+    form = start_tk_form(xsession, saved, "Name", "Order")
     try:
         run = console.post(
             "/api/runs",

@@ -18,7 +18,7 @@ from screenpilot.devices.virtual_display import XSession
 from screenpilot.web.console import create_app
 from screenpilot.web.runner import Runner
 from screenpilot.web.serving import BackgroundServer
-from tests.conftest import FORMS
+from tests.conftest import start_tk_form
 
 CHROMIUM = "/usr/bin/chromium"
 TOKEN = "a-browser-test-token-0123456789"
@@ -53,10 +53,7 @@ def test_a_person_runs_watches_confirms_and_grounds_from_the_page(
 
     page = browser_page
     saved = tmp_path / "form.json"
-    form = xsession.start(
-        ["/usr/bin/python3", str(FORMS / "tk_form.py"), str(saved), "Name", "Order"]
-    )
-    xsession.wait_for_window("Tk form")
+    form = start_tk_form(xsession, saved, "Name", "Order")
     runner = Runner(tmp_path / "runs", confirm_timeout=60)
     try:
         with BackgroundServer(create_app(runner, token=TOKEN)) as url:

@@ -19,8 +19,7 @@ from screenpilot.devices.desktop import Desktop, DesktopError
 from screenpilot.devices.virtual_display import XSession
 from screenpilot.perception.geometry import Rect, ScreenPoint
 from screenpilot.perception.ocr import RapidOcr, ScreenReader
-
-FORMS = Path(__file__).resolve().parent.parent / "examples" / "forms"
+from tests.conftest import start_tk_form
 
 ENTRY_APP = """
 import sys, tkinter as tk
@@ -171,9 +170,8 @@ def test_unknown_monitor_and_missing_display_are_clear_errors(xsession: XSession
 def test_targets_that_match_nothing_or_several_are_explicit(
     xsession: XSession, desktop: Desktop, tmp_path: Path
 ) -> None:
-    app = xsession.start(["/usr/bin/python3", str(FORMS / "tk_form.py"), str(tmp_path / "o.json")])
+    app = start_tk_form(xsession, tmp_path / "o.json")
     try:
-        xsession.wait_for_window("Tk form")
         executor = Executor(desktop, reader=ScreenReader(RapidOcr()))
         with pytest.raises(
             GroundingError, match="nothing on the screen matches 'the Cancel button'"
@@ -195,8 +193,7 @@ def test_a_click_with_no_visible_effect_fails_verification(desktop: Desktop) -> 
 def test_the_window_closing_mid_run_is_a_clear_failure(
     xsession: XSession, desktop: Desktop, tmp_path: Path
 ) -> None:
-    app = xsession.start(["/usr/bin/python3", str(FORMS / "tk_form.py"), str(tmp_path / "o.json")])
-    xsession.wait_for_window("Tk form")
+    app = start_tk_form(xsession, tmp_path / "o.json")
     executor = Executor(desktop, reader=ScreenReader(RapidOcr()))
     assert executor.run(parse_action({"type": "click", "target": "the Name field"})).ok
     xsession.stop(app)

@@ -15,6 +15,7 @@ from screenpilot.actions.executor import Executor
 from screenpilot.devices.desktop import Desktop
 from screenpilot.devices.virtual_display import XSession
 from screenpilot.perception.ocr import ScreenReader
+from tests.conftest import start_tk_form
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "examples" / "forms"))
 from form_receiver import FormReceiver
@@ -49,9 +50,8 @@ def test_tk_form_is_filled_through_ocr_alone(
     xsession: XSession, desktop: Desktop, reader: ScreenReader, tmp_path: Path
 ) -> None:
     out = tmp_path / "tk.json"
-    app = xsession.start([SYSTEM_PYTHON, str(FORMS / "tk_form.py"), str(out)])
+    app = start_tk_form(xsession, out)
     try:
-        xsession.wait_for_window("Tk form")
         assert desktop.elements() == []  # Tk exposes no accessibility tree
         reasons = _fill(desktop, reader)
         assert json.loads(out.read_text(encoding="utf-8")) == EXPECTED

@@ -135,7 +135,7 @@ def test_the_overlay_draws_the_token_grid_and_the_box() -> None:
     picture = grounding_overlay(
         Image.new("RGB", (1280, 720), "white"),
         geometry,
-        ScreenBox(x1=100, y1=100, x2=300, y2=200),
+        [ScreenBox(x1=100, y1=100, x2=300, y2=200)],
         label="Submit",
     )
     pixels = np.asarray(picture)

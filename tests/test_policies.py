@@ -26,6 +26,7 @@ from screenpilot.policies.base import PolicyError
 from screenpilot.policies.model_policies import NativePolicy, PlannedPolicy, ReplayPolicy
 from screenpilot.policies.rules import RulesPolicy
 from screenpilot.policies.scripted import ScriptedPolicy, load_task
+from tests.conftest import start_tk_form
 from tests.standin_model import StandInModel
 
 FORMS = Path(__file__).resolve().parent.parent / "examples" / "forms"
@@ -121,9 +122,8 @@ def test_native_and_planned_with_a_stand_in_model(
     calls = {}
     for name in ("native", "planned"):
         out = tmp_path / f"{name}.json"
-        app = xsession.start(["/usr/bin/python3", str(FORMS / "tk_form.py"), str(out)])
+        app = start_tk_form(xsession, out)
         try:
-            xsession.wait_for_window("Tk form")
             model = (
                 StandInModel(reader, INTENTS)
                 if name == "native"

@@ -262,10 +262,11 @@ class Agent:
             return history
         masked = []
         for outcome in history:
-            action = ACTION_ADAPTER.validate_python(
-                self.redactor.data(ACTION_ADAPTER.dump_python(outcome.step.action, mode="json"))
+            step = Step(
+                self._masked(outcome.step.action),
+                self.redactor.text(outcome.step.expect),
+                outcome.step.thought,
             )
-            step = Step(action, self.redactor.text(outcome.step.expect), outcome.step.thought)
             masked.append(
                 Outcome(step, outcome.ok, self.redactor.text(outcome.reason), outcome.index)
             )

@@ -50,16 +50,13 @@ class PictureGrounding:
     def overlay(self, picture: Image.Image) -> Image.Image:
         """The picture with the box drawn (every candidate's when ambiguous), and the
         visual-token grid when the model grounded it."""
-        drawn = grounding_overlay(
+        return grounding_overlay(
             picture,
             self.geometry,
-            self.boxes[0] if self.boxes else None,
+            self.boxes,
             grid=self.by == "qwen3-vl",
             label=self.description,
         )
-        for box in self.boxes[1:]:
-            drawn = grounding_overlay(drawn, self.geometry, box, grid=False)
-        return drawn
 
 
 def ground_picture(

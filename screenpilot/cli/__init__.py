@@ -6,6 +6,7 @@ Exit codes: 0 success, 1 a failure while working (or a run that did not succeed)
 
 from __future__ import annotations
 
+import ipaddress
 import json
 from pathlib import Path
 from typing import Annotated, Any
@@ -47,6 +48,16 @@ def _root(
     ] = False,
 ) -> None:
     """screenpilot - GUI automation you can trust."""
+
+
+def is_loopback(host: str) -> bool:
+    """Whether listening on `host` keeps a server on this machine (else it needs a key)."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def _size(text: str) -> Size:
@@ -237,7 +248,7 @@ def serve_model(
     from screenpilot.models.runtime import ModelRuntimeError
     from screenpilot.models.server import ModelServer
 
-    if host not in ("127.0.0.1", "localhost", "::1") and not api_key:
+    if not is_loopback(host) and not api_key:
         err.print(
             f"[red]error:[/] listening on {host} needs --api-key (anyone could use the model)"
         )

@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from screenpilot.cli import EXIT_BAD_INPUT, EXIT_FAILURE, app, err, out
+from screenpilot.cli import EXIT_BAD_INPUT, EXIT_FAILURE, app, err, is_loopback, out
 from screenpilot.cli.agent_commands import ModelOpt, Output, ServerOpt, _display
 
 
@@ -43,7 +43,7 @@ def serve(
         raise typer.Exit(EXIT_FAILURE)
     from screenpilot.web.console import create_app
     from screenpilot.web.runner import Runner
-    from screenpilot.web.security import is_loopback, new_token
+    from screenpilot.web.security import new_token
     from screenpilot.web.serving import listen
     from screenpilot.web.serving import serve as serve_app
 

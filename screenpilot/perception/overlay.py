@@ -7,6 +7,8 @@ box spans is how a user understands why a click landed where it did.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from PIL import Image, ImageDraw
 
 from screenpilot.perception.geometry import ScreenBox, ScreenGeometry
@@ -19,13 +21,13 @@ BOX = (255, 40, 40)
 def grounding_overlay(
     screen: Image.Image,
     geometry: ScreenGeometry,
-    box: ScreenBox | None = None,
+    boxes: Sequence[ScreenBox] = (),
     *,
     grid: bool = True,
     label: str = "",
 ) -> Image.Image:
     """A copy of `screen` (a screenshot of `geometry.screen`) with the token grid of the
-    image that was sent, and `box`, drawn on it."""
+    image that was sent, and `boxes` (the first one labelled), drawn on it."""
     out = screen.convert("RGB").copy()
     draw = ImageDraw.Draw(out, "RGBA")
     left, top = geometry.screen.left, geometry.screen.top
@@ -38,9 +40,9 @@ def grounding_overlay(
     if grid:
         for cell in token_boxes(geometry):
             draw.rectangle(px(cell.box), outline=(*GRID, 90), width=1)
-    if box is not None:
+    for number, box in enumerate(boxes):
         x1, y1, x2, y2 = px(box)
         draw.rectangle((x1, y1, x2, y2), outline=(*BOX, 255), width=3)
-        if label:
+        if label and number == 0:
             draw.text((x1 + 4, max(0, y1 - 14)), label, fill=(*BOX, 255))
     return out

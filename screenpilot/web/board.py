@@ -10,7 +10,6 @@ wait times out (which refuses, as a non-interactive run would).
 
 from __future__ import annotations
 
-import itertools
 import logging
 import threading
 import time
@@ -18,18 +17,19 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from screenpilot.agent.assembly import check_device_spec
+from screenpilot.agent.loop import Status
 from screenpilot.agent.trajectory import read_trajectory
 from screenpilot.errors import InvalidInputError, ScreenpilotError
 
 log = logging.getLogger(__name__)
 
-#: The statuses a run can end with, beyond the agent's own: it could not start.
-FINAL = ("success", "failure", "budget", "stuck", "refused", "cancelled", "dry_run", "error")
+#: The statuses a run ends with: the agent's own ("error" also when it could not start).
+FINAL = frozenset(get_args(Status))
 
 
 class RunRequest(BaseModel):
@@ -186,7 +186,6 @@ class Board:
         self._execute = execute
         self._runs: dict[str, LiveRun] = {}
         self._lock = threading.Lock()
-        self._order = itertools.count()
 
     def start(self, request: RunRequest) -> LiveRun:
         """Start a run; ScreenpilotError when its device is busy with another."""

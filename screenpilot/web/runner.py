@@ -30,12 +30,14 @@ class Runner:
         self.confirm_timeout = confirm_timeout
         self._ocr: RapidOcr | None = None
         self._runtimes: dict[tuple[str | None, str | None], Runtime] = {}
-        self._lock = threading.Lock()
+        # Apart: loading a model takes minutes and must not hold up OCR-only runs.
+        self._ocr_lock = threading.Lock()
+        self._runtime_lock = threading.Lock()
 
     @property
     def ocr(self) -> RapidOcr:
         """The OCR engine, loaded on first use (a second or two)."""
-        with self._lock:
+        with self._ocr_lock:
             if self._ocr is None:
                 self._ocr = RapidOcr()
             return self._ocr
@@ -59,7 +61,7 @@ class Runner:
 
     def runtime(self, model: str | None, server: str | None) -> Runtime | None:
         key = (model, server)
-        with self._lock:
+        with self._runtime_lock:
             if key not in self._runtimes:
                 loaded = make_runtime(model, server)
                 if loaded is None:

@@ -12,7 +12,6 @@
 from __future__ import annotations
 
 import hmac
-import ipaddress
 import secrets
 from typing import Any
 
@@ -22,16 +21,6 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 COOKIE = "screenpilot_token"
 LOOPBACK_NAMES = {"localhost", "127.0.0.1", "::1"}
-
-
-def is_loopback(host: str) -> bool:
-    """Whether listening on `host` keeps the console on this machine."""
-    if host in LOOPBACK_NAMES:
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def new_token() -> str:
