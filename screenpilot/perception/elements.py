@@ -37,7 +37,15 @@ class Element(BaseModel):
     name: str = Field(default="", description="Accessible name, label or the OCR'd text.")
     value: str = Field(default="", description="Current text of an input, if known.")
     states: frozenset[str] = Field(
-        default=frozenset(), description="e.g. checked, focused, editable, enabled."
+        default=frozenset(),
+        description="e.g. checked, focused, editable, enabled, password; 'active-window' when it"
+        " belongs to the focused, topmost window.",
+    )
+    placeholder: str = Field(
+        default="", description="Hint text an empty input shows (a11y attribute, or OCR'd grey text)."
+    )
+    window: str = Field(
+        default="", description="The top-level window it belongs to, when the source knows it."
     )
     box: ScreenBox
     source: Source
