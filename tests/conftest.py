@@ -20,6 +20,17 @@ settings.register_profile("screenpilot", deadline=None, print_blob=True)
 settings.load_profile("screenpilot")
 
 
+#: Fixtures that bring up something real (an X server, OCR models, an adb socket, a model):
+#: a test that uses one belongs to the integration tier, marked so without being told.
+_REAL_FIXTURES = frozenset({"xsession", "reader", "tiny_qwen", "tk_form", "server"})
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if _REAL_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.integration)
+
+
 @pytest.fixture(scope="session")
 def xsession() -> Iterator[XSession]:
     """One private X desktop for all desktop tests; DISPLAY and the D-Bus address point at

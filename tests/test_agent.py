@@ -53,6 +53,7 @@ def test_rules_fill_the_tk_form_and_write_a_report(
     assert "data:image/jpeg;base64," in report and "success" in report
 
 
+@pytest.mark.integration
 def test_rules_log_in_on_the_simulated_phone(tmp_path: Path) -> None:
     phone = SimulatedPhone()
     with FakeAdbServer([phone]) as server:

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import jsonschema
+import pytest
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:
@@ -117,6 +118,7 @@ def test_version_and_help() -> None:
         assert command in helped.stdout
 
 
+@pytest.mark.integration
 def test_the_offline_demo_fills_the_form_and_writes_a_report(tmp_path: Path) -> None:
     # No DISPLAY: the demo starts its own virtual display (run() drops DISPLAY).
     result = subprocess.run(
@@ -171,6 +173,7 @@ def _form_picture(path: Path) -> None:
     picture.save(path)
 
 
+@pytest.mark.integration
 def test_ground_an_image_without_a_model(tmp_path: Path) -> None:
     shot = tmp_path / "form.png"
     _form_picture(shot)
@@ -194,6 +197,7 @@ def test_ground_with_the_tiny_model_reports_an_unreadable_answer(
     assert result.returncode == 1 and "no bbox_2d or point_2d" in result.stderr
 
 
+@pytest.mark.integration
 def test_devices_and_doctor_say_what_is_there() -> None:
     seen = run("devices")
     assert "desktop: no DISPLAY set" in seen.stdout  # run() drops DISPLAY
@@ -212,6 +216,7 @@ def test_devices_and_doctor_say_what_is_there() -> None:
         assert line in checked.stdout
 
 
+@pytest.mark.integration
 def test_eval_runs_the_example_suite_and_writes_results(tmp_path: Path) -> None:
     suite = Path(__file__).resolve().parent.parent / "examples" / "suites" / "forms.yaml"
     results = tmp_path / "results.json"

@@ -200,6 +200,7 @@ def ground(client: httpx.Client, data: bytes, description: str, name: str = "a.p
     )
 
 
+@pytest.mark.integration
 @pytest.mark.parametrize("kind", ["PNG", "JPEG", "WEBP"])
 def test_the_playground_grounds_an_uploaded_picture(console: httpx.Client, kind: str) -> None:
     response = ground(console, picture(kind), "the Submit button")

@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 import httpx
+import pytest
 
 
 def xvfb_pids() -> set[int]:
@@ -18,6 +19,7 @@ def xvfb_pids() -> set[int]:
     return {int(p) for p in found.stdout.split()}
 
 
+@pytest.mark.integration
 def test_serve_off_loopback_prints_a_token_and_refuses_requests_without_it(
     tmp_path: Path,
 ) -> None:
@@ -66,6 +68,7 @@ def run(*args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
+@pytest.mark.integration
 def test_serve_says_why_it_cannot_start() -> None:
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))

@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from screenpilot.devices.adb import AdbClient
 from screenpilot.devices.fake_adb_server import FakeAdbServer
 from screenpilot.devices.simulated_phone import SimulatedPhone
@@ -57,6 +59,7 @@ def test_an_invalid_step_is_reported_by_number(tmp_path: Path) -> None:
     assert "step 2: invalid swipe action: a swipe needs an end" in result.stderr
 
 
+@pytest.mark.integration
 def test_the_python_api_example_fills_the_form_on_its_own_display(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "DBUS_SESSION_BUS_ADDRESS")}
     done = subprocess.run(
@@ -73,6 +76,7 @@ def test_the_python_api_example_fills_the_form_on_its_own_display(tmp_path: Path
     assert list((tmp_path / "runs").glob("*/report.html"))
 
 
+@pytest.mark.integration
 def test_the_android_login_example_logs_in_and_keeps_the_password_out(tmp_path: Path) -> None:
     env = {**os.environ, "PHONE_PASSWORD": "pa55;$(word)"}
     done = example(
@@ -87,6 +91,7 @@ def test_the_android_login_example_logs_in_and_keeps_the_password_out(tmp_path: 
     assert "pa55" not in done.stdout
 
 
+@pytest.mark.integration
 def test_the_phone_task_file_runs_through_the_cli_on_the_simulated_phone(
     tmp_path: Path,
 ) -> None:

@@ -1,3 +1,4 @@
+# ruff: noqa: RUF001  (the multiplication sign on calculator buttons is the point)
 """Grounding words to elements without a model."""
 
 from __future__ import annotations
@@ -134,3 +135,222 @@ def test_a_role_that_does_not_fit_is_not_taken() -> None:
     # "Submit field" must not click the Submit button.
     result = ground("the Submit field", A11Y_FORM)
     assert not isinstance(result, Found)
+
+
+# --------------------------------------------------------------------------- issue 11
+# A GTK dialog read through AT-SPI: labels are text, entries have no names of their own.
+GTK_DIALOG = [
+    el("text", "Name", 20, 20, 80, 40, source="a11y"),
+    el("entry", "", 100, 18, 400, 42, source="a11y"),
+    el("text", "Email", 20, 60, 80, 80, source="a11y"),
+    el("entry", "", 100, 58, 400, 82, source="a11y"),
+    el("text", "City", 20, 100, 80, 120, source="a11y"),
+    el("entry", "", 100, 98, 400, 122, source="a11y"),
+    el("button", "Cancel", 200, 150, 290, 180, source="a11y"),
+    el("button", "OK", 300, 150, 390, 180, source="a11y"),
+]
+
+
+@pytest.mark.parametrize(("label", "y1"), [("Name", 18), ("Email", 58), ("City", 98)])
+def test_typing_grounds_a_bare_label_to_the_entry_beside_it(label: str, y1: float) -> None:
+    # "type Bob into Name": the words name no role, the action (typing) implies an editable one.
+    result = ground(label, GTK_DIALOG, intent="type")
+    assert isinstance(result, Found), result
+    assert (result.element.role, result.box.y1) == ("entry", y1)
+    assert result.label is not None and result.label.name == label
+    # Without the intent the label itself is what the words name.
+    plain = ground(label, GTK_DIALOG)
+    assert isinstance(plain, Found) and plain.element.role == "text"
+
+
+def test_a_label_above_its_field_names_it() -> None:
+    web = [
+        el("text", "Email address", 20, 20, 160, 40),
+        el("entry", "", 20, 46, 320, 76, source="pixels"),
+        el("text", "Password", 20, 96, 120, 116),
+        el("entry", "", 20, 122, 320, 152, source="pixels"),
+    ]
+    result = ground("Password", web, intent="type")
+    assert isinstance(result, Found) and result.box.y1 == 122
+
+
+def test_placeholder_text_names_an_empty_field() -> None:
+    page = [
+        el("entry", "", 20, 20, 320, 50, source="a11y", placeholder="Search the docs"),
+        el("entry", "", 20, 70, 320, 100, source="a11y", placeholder="Your email"),
+        # OCR-only: the grey words read inside a drawn box stand for the box.
+        el("text", "First name", 30, 128, 120, 146),
+        el("entry", "", 20, 120, 320, 154, source="pixels"),
+    ]
+    for words, y1 in [("the search box", 20), ("your email", 70), ("First name", 120)]:
+        result = ground(words, page, intent="type")
+        assert isinstance(result, Found), (words, result)
+        assert result.box.y1 == y1, words
+
+
+@pytest.mark.parametrize(
+    ("words", "y1"),
+    [
+        ("the first field", 18),
+        ("the second text field", 58),
+        ("the third field", 98),
+        ("the last field", 98),
+        ("the 2nd field", 58),
+    ],
+)
+def test_ordinals_count_in_reading_order(words: str, y1: float) -> None:
+    result = ground(words, GTK_DIALOG, intent="type")
+    assert isinstance(result, Found), result
+    assert result.box.y1 == y1
+
+
+def test_an_ordinal_past_the_end_says_how_many_there_are() -> None:
+    result = ground("the fifth field", GTK_DIALOG)
+    assert isinstance(result, NotFound)
+    assert "there are 3 such" in result.message()
+
+
+def test_checking_prefers_the_checkbox_and_a_drawn_square_left_of_its_caption() -> None:
+    a11y = [
+        el("text", "Subscribe", 40, 10, 140, 30, source="a11y"),
+        el("checkbox", "Subscribe", 10, 10, 140, 30, source="a11y"),
+    ]
+    result = ground("Subscribe", a11y, intent="check")
+    assert isinstance(result, Found) and result.element.role == "checkbox"
+    ocr = [
+        el("checkbox", "", 10, 12, 26, 28, source="pixels"),
+        el("text", "Subscribe", 34, 10, 140, 30),
+        el("checkbox", "", 10, 52, 26, 68, source="pixels"),
+        el("text", "Remember me", 34, 50, 180, 70),
+    ]
+    result = ground("Remember me checkbox", ocr)
+    assert isinstance(result, Found), result
+    assert (result.element.source, result.box.y1) == ("pixels", 52)
+
+
+def test_clicking_prefers_a_control_over_text_of_the_same_name() -> None:
+    page = [
+        el("text", "Sign in", 400, 20, 520, 60, source="a11y"),  # the heading
+        el("button", "Sign in", 400, 300, 520, 340, source="a11y"),
+    ]
+    result = ground("Sign in", page, intent="click")
+    assert isinstance(result, Found) and result.element.role == "button"
+
+
+def test_select_wants_a_combo_named_by_its_label() -> None:
+    form = [
+        el("text", "Country", 20, 20, 100, 40),
+        el("combo", "", 120, 18, 300, 42, source="pixels"),
+        el("text", "Notes", 20, 60, 100, 80),
+        el("entry", "", 120, 58, 300, 82, source="pixels"),
+    ]
+    result = ground("Country", form, intent="select")
+    assert isinstance(result, Found) and result.element.role == "combo"
+
+
+CALCULATOR = [
+    el("button", "=", 200, 200, 240, 240, source="a11y"),
+    el("button", "*", 150, 100, 190, 140, source="a11y"),
+    el("button", "-", 150, 150, 190, 190, source="a11y"),
+    el("button", "<-", 200, 50, 240, 90, source="a11y"),
+    el("button", "7", 0, 100, 40, 140, source="a11y"),
+    el("button", "17", 50, 100, 90, 140, source="a11y"),
+]
+
+
+@pytest.mark.parametrize(
+    ("words", "name"),
+    [("=", "="), ("*", "*"), ("×", "*"), ("the - button", "-"), ("<-", "<-"), ("7", "7")],
+)
+def test_names_made_of_signs_match_exactly(words: str, name: str) -> None:
+    result = ground(words, CALCULATOR, intent="click")
+    assert isinstance(result, Found), result
+    assert result.element.name == name
+
+
+def test_a_sign_never_matches_a_longer_sign() -> None:
+    assert isinstance(ground("+", CALCULATOR), NotFound)
+
+
+def test_a_role_word_inside_a_name_is_read_as_name() -> None:
+    form = [
+        el("text", "Entry 1", 20, 20, 100, 40, source="a11y"),
+        el("entry", "", 120, 18, 300, 42, source="a11y"),
+        el("text", "Entry 2", 20, 60, 100, 80, source="a11y"),
+        el("entry", "", 120, 58, 300, 82, source="a11y"),
+        el("tab", "Tab 1", 0, 0, 50, 15, source="a11y"),
+        el("tab", "Tab 2", 60, 0, 110, 15, source="a11y"),
+    ]
+    right = ground("the field right of Entry 2", form)
+    assert isinstance(right, Found) and right.box.y1 == 58
+    named = ground("Entry 1 field", form)
+    assert isinstance(named, Found) and named.box.y1 == 18
+    tab = ground("Tab 2", form, intent="click")
+    assert isinstance(tab, Found) and tab.element.name == "Tab 2"
+
+
+def test_the_active_window_wins_a_tie_and_two_elsewhere_stay_ambiguous() -> None:
+    behind = el("button", "OK", 10, 10, 60, 40, source="a11y", window="app/0")
+    front = el(
+        "button", "OK", 300, 300, 350, 330, source="a11y", window="app/1", states={"active-window"}
+    )
+    result = ground("OK", [behind, front])
+    assert isinstance(result, Found) and result.box.x1 == 300
+    twice = ground("the OK button", [behind, behind.model_copy(update={"box": front.box})])
+    assert isinstance(twice, Ambiguous) and len(twice.candidates) == 2
+
+
+def test_quoted_words_inside_a_description_are_its_name() -> None:
+    page = [
+        el("text", "lorem ipsum dolor", 20, 20, 300, 40, source="a11y"),
+        el("link", "lorem", 20, 60, 80, 80, source="a11y"),
+        el("link", "ipsum", 100, 60, 160, 80, source="a11y"),
+    ]
+    q = parse_description('the link "lorem"')
+    assert (q.name, set(q.roles)) == ("lorem", {"link"})
+    result = ground('the link "lorem"', page)
+    assert isinstance(result, Found) and result.element.role == "link"
+
+
+def test_one_word_of_an_ocr_row_is_its_own_target() -> None:
+    # A calendar row: the line and each word OCR boxed on its own.
+    days = ["15", "16", "17", "18", "19", "20", "21"]
+    row = [el("text", " ".join(days), 10, 100, 290, 120)]
+    row += [el("text", d, 10 + 40 * i, 100, 30 + 40 * i, 120) for i, d in enumerate(days)]
+    result = ground("15", row, intent="click")
+    assert isinstance(result, Found), result
+    assert result.box.x1 == 10 and result.box.x2 == 30
+
+
+def test_close_finds_the_close_control() -> None:
+    dialog = [
+        el("text", "Preferences", 10, 0, 200, 20, source="a11y"),
+        el("button", "×", 380, 0, 400, 20, source="a11y"),
+    ]
+    for words in ("the close button", "the x", "close"):
+        result = ground(words, dialog, intent="click")
+        assert isinstance(result, Found), (words, result)
+        assert result.element.name == "×"
+
+
+def test_a_name_with_a_relation_word_is_still_a_name() -> None:
+    page = [el("button", "Sign in with Google", 10, 10, 200, 40, source="a11y")]
+    result = ground("Sign in with Google", page, intent="click")
+    assert isinstance(result, Found)
+    over = [el("link", "Take it over", 10, 10, 200, 40, source="a11y")]
+    assert isinstance(ground("Take it over", over, intent="click"), Found)
+
+
+def test_not_found_says_what_was_read_and_why() -> None:
+    ocr_only = [el("text", t, 10, 10 + 30 * i, 80, 30 + 30 * i) for i, t in enumerate("ABCDEFG")]
+    ocr_only[0] = el("text", "Name", 10, 10, 80, 30)
+    result = ground("Name", ocr_only, intent="type")
+    assert isinstance(result, NotFound)
+    message = result.message()
+    assert "7 texts (ocr) read" in message
+    assert "text 'Name' is there" in message and "no combo/entry/field near it" in message
+
+
+def test_typing_never_picks_a_button_that_shares_the_name() -> None:
+    form = [el("button", "Search", 300, 10, 380, 40, source="a11y")]
+    assert not isinstance(ground("Search", form, intent="type"), Found)

@@ -36,7 +36,7 @@ from screenpilot.errors import ScreenpilotError
 from screenpilot.perception.change import Frame, wait_until_stable
 from screenpilot.perception.elements import Element
 from screenpilot.perception.geometry import ScreenBox, ScreenPoint
-from screenpilot.perception.grounding import Ambiguous, Found, NotFound, ground
+from screenpilot.perception.grounding import Ambiguous, Found, Intent, NotFound, ground
 from screenpilot.perception.ocr import ScreenReader
 from screenpilot.perception.screenshot import Observation, Screenshot
 
@@ -129,12 +129,31 @@ class Executor:
             return Observation(shot, [])
         elements = self.device.elements()
         if self.reader is not None and (with_ocr or not elements):
-            elements = elements + self.reader.elements(shot.pixels, shot.geometry)
+            elements = elements + self._read_pixels(shot)
         return Observation(shot, elements)
 
-    def place(self, target: Target, observation: Observation) -> tuple[Placed, Observation]:
-        """The screen point for a target on this observation (grounding words if needed);
-        returns the observation too, as grounding may have added OCR elements to it."""
+    def _read_pixels(self, shot: Screenshot) -> list[Element]:
+        """OCR text and drawn controls, those inside the active window marked as such (a
+        dialog in front wins a tie with the window behind it)."""
+        assert self.reader is not None
+        found = self.reader.elements(shot.pixels, shot.geometry)
+        active_box = getattr(self.device, "active_window_box", None)
+        box = active_box() if callable(active_box) else None
+        if not isinstance(box, ScreenBox):
+            return found
+        return [
+            e.model_copy(update={"states": e.states | {"active-window"}})
+            if box.contains(e.box.center)
+            else e
+            for e in found
+        ]
+
+    def place(
+        self, target: Target, observation: Observation, intent: Intent = "any"
+    ) -> tuple[Placed, Observation]:
+        """The screen point for a target on this observation (grounding words if needed,
+        for an action that will `intent` it); returns the observation too, as grounding may
+        have added OCR elements to it."""
         if isinstance(target, ScreenPoint):
             return Placed(target), observation
         if isinstance(target, ScreenBox):
@@ -145,14 +164,13 @@ class Executor:
                     return Placed(element.box.center, element.box, element), observation
             raise GroundingError(NotFound(f"element {target.id!r}"))
         assert isinstance(target, Description)
-        result = ground(target.text, observation.elements)
+        result = ground(target.text, observation.elements, intent=intent)
         has_ocr = any(e.source in ("ocr", "pixels") for e in observation.elements)
         if not isinstance(result, Found) and self.reader is not None and not has_ocr:
             # The device's own elements lack it (a Tk window among GTK ones): read the pixels.
             shot = observation.screenshot
-            extra = self.reader.elements(shot.pixels, shot.geometry)
-            observation = Observation(shot, observation.elements + extra)
-            result = ground(target.text, observation.elements)
+            observation = Observation(shot, observation.elements + self._read_pixels(shot))
+            result = ground(target.text, observation.elements, intent=intent)
         if not isinstance(result, Found):
             raise GroundingError(result)
         point = observation.geometry.guard(result.point)
@@ -167,7 +185,9 @@ class Executor:
         before = self.observe(with_elements=_needs_elements(action, target))
         placed: Placed | None = None
         if target is not None:
-            placed, before = self.place(target, before)
+            placed, before = self.place(target, before, _intent_of(action))
+        elif isinstance(action, TypeText):
+            placed = _only_editable(before)
         if self.guard is not None:
             self.guard(action, placed, before)  # may raise to stop the action
         self._act(action, placed, before)
@@ -283,8 +303,34 @@ class Executor:
         return shots[0], settled.stable
 
 
+def _intent_of(action: Action) -> Intent:
+    """What grounding should look for when the words name no role."""
+    if isinstance(action, TypeText):
+        return "type"
+    if isinstance(action, Click | LongPress | Hover):
+        return "click"
+    return "any"
+
+
+def _only_editable(observation: Observation) -> Placed | None:
+    """Where to type when the action names no target: where the focus is (None: no click)
+    when a focused element is known or nothing is known; else the one editable element
+    when there is exactly one."""
+    elements = observation.elements
+    if any("focused" in e.states and e.role in ("entry", "combo") for e in elements):
+        return None
+    # Only a tree knows what is editable; a drawn box might be anything.
+    editable = [e for e in elements if e.role == "entry" and e.source in ("a11y", "uiautomator")]
+    if len(editable) == 1:
+        e = editable[0]
+        return Placed(observation.geometry.guard(e.box.center), e.box, e)
+    return None
+
+
 def _needs_elements(action: Action, target: Target | None) -> bool:
     """Whether placing this action's targets needs the observation's elements."""
+    if isinstance(action, TypeText) and target is None:
+        return True  # to find the focused or the only editable element
     targets: list[Target | None] = [target]
     if isinstance(action, Drag | Swipe):
         targets = [action.start, action.end]

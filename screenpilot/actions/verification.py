@@ -59,7 +59,7 @@ def verify(
     if isinstance(action, Hover):
         return Verdict(True, "pointer moved (a hover shows nothing to check)", changed)
     if isinstance(action, TypeText) and action.text:
-        return _typed(action.text, placed, before, after, ex, changed)
+        return _typed(action.text, action.clear_first, placed, before, after, ex, changed)
     if isinstance(action, Click) and placed is not None and placed.element is not None:
         state = placed.element.checked
         if state is not None and placed.element.source in TREE_SOURCES:
@@ -91,6 +91,7 @@ def verify(
 
 def _typed(
     text: str,
+    replaced: bool,
     placed: Placed | None,
     before: Observation,
     after: Screenshot,
@@ -110,7 +111,8 @@ def _typed(
     ):
         now = _same_element(element.box, ex)
         if now is not None:
-            if _contains(now.value, text):
+            held = _fold(now.value) == _fold(text) if replaced else _contains(now.value, text)
+            if held:
                 return Verdict(True, f"the field now holds {now.value!r}", changed)
             return Verdict(False, f"the field holds {now.value!r}, not {text!r}", changed)
     if ex.reader is None or (element is not None and "password" in element.states):
@@ -126,7 +128,7 @@ def _typed(
     # Generous padding: OCR drops a letter that touches the edge of what it is given.
     region = _pixels_of(placed.box, before, pad=16)
     seen = text_in(ex.reader.read_region(after.pixels, region))
-    if _contains(seen, text):
+    if _contains(seen, text) and not (replaced and _runs_on(seen, text)):
         return Verdict(True, f"OCR reads {seen!r} in the field", changed)
     return Verdict(False, f"OCR reads {seen!r} in the field, not {text!r}", changed)
 
@@ -196,3 +198,10 @@ def _fold(text: str) -> str:
 
 def _contains(seen: str, typed: str) -> bool:
     return _fold(typed) in _fold(seen)
+
+
+def _runs_on(seen: str, typed: str) -> bool:
+    """Whether every place the typed text shows up is glued to more letters or digits of
+    the same word ("421" when "42" replaced a "1"): the old text was not cleared."""
+    words = [w for w in seen.split() if _fold(typed) in _fold(w)]
+    return bool(words) and all(_fold(w).strip(".,:;") != _fold(typed) for w in words)

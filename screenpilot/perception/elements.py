@@ -42,7 +42,7 @@ class Element(BaseModel):
         " belongs to the focused, topmost window.",
     )
     placeholder: str = Field(
-        default="", description="Hint text an empty input shows (a11y attribute, or OCR'd grey text)."
+        default="", description="Hint text an empty input shows (a11y, or OCR'd dim text)."
     )
     window: str = Field(
         default="", description="The top-level window it belongs to, when the source knows it."

@@ -1,125 +1,61 @@
 """Grounding without a model: from words ("the Email field") to an element and a box.
 
-A description is read as an optional role ("field", "button", "checkbox"...), a name
-("Email") and an optional layout relation to another element ("the field right of Name").
-Every element is scored on how well its name matches (exact, whole words, or fuzzy) and
-whether its role fits. A label that matches stands in for the input it labels: the nearest
-input to its right on the same row, or just below it - the layout every form uses, and
-the only way to find an input on a screen read by OCR, where inputs have no names.
+A description is taken apart by `perception.descriptions` (role, name, ordinal, relation).
+What the action needs fills in a role the words leave out (`Intent`): typing wants something
+editable, checking a checkbox or radio, selecting a combo, clicking anything one can click,
+controls before plain text of the same name. Every element is scored on how well its name
+(or its placeholder) matches and whether its role fits. A label that matches stands in for
+the control it labels: the input to its right on the same row or just below it, the
+checkbox or radio to its left; text inside a drawn box stands in for the box. That is how
+an OCR-only screen (Tk, a screenshot) finds its controls.
 
-The result is explicit: `Found` with a confidence, `Ambiguous` with the close candidates,
-or `NotFound` with the nearest misses. Nothing here guesses silently.
+Ties are explicit. When candidates tie, the one in the active (focused, topmost) window
+wins; otherwise the answer is `Ambiguous` with the close candidates, never a silent pick.
+`NotFound` says what was read and the nearest misses.
 """
 
 from __future__ import annotations
 
-import difflib
-import re
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Literal
 
+from screenpilot.perception.descriptions import (
+    Query,
+    name_similarity,
+    normal,
+    parse_description,
+    wants_input,
+)
 from screenpilot.perception.elements import INPUT_ROLES, Element, Role
 from screenpilot.perception.geometry import ScreenBox, ScreenPoint
 
-# Words that name a role, longest first so "text box" wins over "box".
-_ROLE_WORDS: list[tuple[str, frozenset[Role]]] = [
-    ("text field", frozenset({"entry", "field"})),
-    ("text box", frozenset({"entry", "field"})),
-    ("input box", frozenset({"entry", "field"})),
-    ("check box", frozenset({"checkbox"})),
-    ("drop down", frozenset({"combo"})),
-    ("radio button", frozenset({"radio"})),
-    ("field", frozenset({"entry", "field", "combo"})),
-    ("input", frozenset({"entry", "field", "combo"})),
-    ("entry", frozenset({"entry", "field"})),
-    ("textbox", frozenset({"entry", "field"})),
-    ("box", frozenset({"entry", "field", "checkbox"})),
-    ("button", frozenset({"button"})),
-    ("checkbox", frozenset({"checkbox"})),
-    ("toggle", frozenset({"checkbox"})),
-    ("switch", frozenset({"checkbox"})),
-    ("dropdown", frozenset({"combo"})),
-    ("combo", frozenset({"combo"})),
-    ("select", frozenset({"combo"})),
-    ("menu", frozenset({"combo", "menu"})),
-    ("radio", frozenset({"radio"})),
-    ("link", frozenset({"link"})),
-    ("tab", frozenset({"tab"})),
-    ("label", frozenset({"text"})),
-]
-_RELATIONS = {
-    "to the right of": "right", "right of": "right", "next to": "right", "beside": "right",
-    "after": "right", "to the left of": "left", "left of": "left", "below": "below",
-    "under": "below", "underneath": "below", "above": "above", "over": "above",
-}  # fmt: skip
-_ARTICLES = re.compile(r"^(?:the|a|an)\s+")
+#: What the action will do with its target, which implies a role when the words name none.
+Intent = Literal["any", "click", "type", "check", "select"]
+_INTENT_ROLES: dict[str, frozenset[Role]] = {
+    "type": frozenset({"entry", "field", "combo"}),
+    "check": frozenset({"checkbox", "radio"}),
+    "select": frozenset({"combo"}),
+}
+#: Roles one acts on, preferred over static text of the same name when clicking.
+CONTROL_ROLES: frozenset[Role] = frozenset(
+    {"button", "entry", "checkbox", "radio", "combo", "link", "menu", "tab", "field"}
+)
+_CHECKABLE: frozenset[Role] = frozenset({"checkbox", "radio"})
+ACTIVE = "active-window"
 
 #: A best score under this is no match.
 MIN_SCORE = 0.6
 #: Candidates within this of the best make the answer ambiguous.
 AMBIGUITY_MARGIN = 0.05
-
-
-@dataclass(frozen=True)
-class Query:
-    """A description, taken apart."""
-
-    text: str
-    name: str
-    roles: frozenset[Role] = frozenset()
-    relation: str | None = None
-    anchor: Query | None = None
-
-
-def parse_description(text: str) -> Query:
-    """Split "the field right of Name" into role, name and relation."""
-    clean = " ".join(text.strip().strip("\"'").split())
-    low = clean.lower()
-    for phrase, relation in sorted(_RELATIONS.items(), key=lambda kv: -len(kv[0])):
-        m = re.search(rf"\s+{re.escape(phrase)}\s+", f" {low} ")
-        if m:
-            cut = m.start()
-            head = clean[: max(0, cut)]
-            tail = clean[cut + len(m.group(0)) - 1 :]
-            head_query = parse_description(head) if head.strip() else Query(text="", name="")
-            return Query(
-                text=clean,
-                name=head_query.name,
-                roles=head_query.roles or INPUT_ROLES,
-                relation=relation,
-                anchor=parse_description(tail),
-            )
-    bare = _bare_role(clean)
-    if bare:
-        return Query(text=clean, name="", roles=bare)
-    words = _ARTICLES.sub("", clean)
-    roles: frozenset[Role] = frozenset()
-    low = words.lower()
-    for phrase, role_set in _ROLE_WORDS:
-        for pattern in (rf"^{re.escape(phrase)}s?\b\s*", rf"\s*\b{re.escape(phrase)}s?$"):
-            m = re.search(pattern, low)
-            if m and m.group(0).strip() and low.strip() != phrase:
-                roles = role_set
-                words = (words[: m.start()] + words[m.end() :]).strip()
-                low = words.lower()
-                break
-        if roles:
-            break
-    return Query(text=clean, name=_ARTICLES.sub("", words).strip(), roles=roles)
-
-
-def _bare_role(text: str) -> frozenset[Role]:
-    """The roles of a description that is only a role word ("the field", "checkbox")."""
-    bare = _ARTICLES.sub("", text.lower()).rstrip("s")
-    for phrase, roles in _ROLE_WORDS:
-        if bare == phrase:
-            return roles
-    return frozenset()
+#: How far (px) a label may be from the control it names.
+LABEL_REACH = 400
 
 
 @dataclass(frozen=True)
 class Candidate:
-    """An element (or the input a label stands for) and how well it fits."""
+    """An element (or the control a label stands for) and how well it fits."""
 
     element: Element
     score: float
@@ -160,7 +96,10 @@ class Ambiguous:
 
     def message(self) -> str:
         listed = "; ".join(c.describe() for c in self.candidates)
-        return f"{self.description!r} is ambiguous: {listed}. Say which one (a role, a neighbour)."
+        return (
+            f"{self.description!r} is ambiguous: {listed}. "
+            "Say which one (a role, an ordinal such as 'the second', a neighbour)."
+        )
 
 
 @dataclass(frozen=True)
@@ -169,82 +108,130 @@ class NotFound:
 
     description: str
     candidates: list[Candidate] = field(default_factory=list)
+    read: str = ""  # what the screen was read as, e.g. "7 texts and 2 entries (ocr)"
+    note: str = ""  # why the nearest thing does not count
 
     def message(self) -> str:
-        if not self.candidates:
-            return f"nothing on the screen matches {self.description!r} (no elements were read)"
-        listed = "; ".join(c.describe() for c in self.candidates)
-        return f"nothing on the screen matches {self.description!r}; nearest: {listed}"
+        seen = f" ({self.read} read)" if self.read else " (no elements were read)"
+        text = f"nothing on the screen matches {self.description!r}{seen}"
+        if self.note:
+            text += f"; {self.note}"
+        if self.candidates:
+            text += "; nearest: " + "; ".join(c.describe() for c in self.candidates)
+        return text
 
 
 Grounding = Found | Ambiguous | NotFound
 
 
-def ground(description: str, elements: Sequence[Element]) -> Grounding:
-    """Resolve a description against the observation's elements."""
+def ground(description: str, elements: Sequence[Element], *, intent: Intent = "any") -> Grounding:
+    """Resolve a description against the observation's elements, for an action that will
+    `intent` (type into, check, select from, click) what it finds."""
     query = parse_description(description)
-    if not query.name and not query.roles:
-        return NotFound(description)
-    ranked = _rank(query, elements)
-    if not ranked or ranked[0].score < MIN_SCORE:
-        return NotFound(description, ranked[:5])
+    roles = query.roles or _INTENT_ROLES.get(intent, frozenset())
+    if not query.name and not roles and query.ordinal is None:
+        return NotFound(description, read=summarise(elements))
+    ranked = _rank(query, roles, elements, intent)
+    if query.relation is not None and not _good(ranked):
+        # "Sign in with Google" is a name, not a relation: read the words whole.
+        whole = Query(text=query.text, name=query.text)
+        ranked = _rank(whole, _INTENT_ROLES.get(intent, frozenset()), elements, intent)
+    if query.ordinal is not None:
+        return _nth(description, query, roles, ranked, elements)
+    if not _good(ranked):
+        return NotFound(
+            description, ranked[:5], summarise(elements), _why_not(query, roles, elements)
+        )
     best = ranked[0]
     rivals = [
         c
         for c in ranked[1:]
-        if best.score - c.score <= AMBIGUITY_MARGIN and c.element.box != best.element.box
+        if best.score - c.score <= AMBIGUITY_MARGIN and not _same_place(c.element, best.element)
     ]
     if rivals:
-        return Ambiguous(description, [best, *rivals][:6])
+        active = [c for c in [best, *rivals] if ACTIVE in c.element.states]
+        if len(active) == 1:
+            best = active[0]  # a dialog in front wins over the window behind it
+        else:
+            return Ambiguous(description, [best, *rivals][:6])
     return Found(best.element, round(best.score, 3), best.why, best.label)
 
 
-def _rank(query: Query, elements: Sequence[Element]) -> list[Candidate]:
+def _good(ranked: list[Candidate]) -> bool:
+    return bool(ranked) and ranked[0].score >= MIN_SCORE
+
+
+def _rank(
+    query: Query, roles: frozenset[Role], elements: Sequence[Element], intent: Intent
+) -> list[Candidate]:
     if query.anchor is not None:
-        return _rank_related(query, elements)
+        return _rank_related(query, roles, elements, intent)
     if not query.name:
-        # "the checkbox": any element of the role; one is an answer, several are ambiguous.
-        # An element whose name is that very word ("Menu") still wins.
-        word = _ARTICLES.sub("", query.text.lower())
+        # "the checkbox", "the second field": any element of the role. An element whose
+        # name is that very word ("Menu") still wins.
+        word = normal(query.text)
         return _best_first(
-            [Candidate(e, 0.7 * e.score, "role") for e in elements if e.role in query.roles]
-            + [Candidate(e, e.score, "name") for e in elements if _normal(e.name) == word]
+            [Candidate(e, 0.7 * e.score, "role") for e in elements if e.role in roles]
+            + [Candidate(e, e.score, "name") for e in elements if normal(e.name) == word]
         )
-    candidates: list[Candidate] = []
-    for element in elements:
-        name_score = name_similarity(query.name, element.name)
-        if name_score <= 0:
-            continue
-        if not query.roles or element.role in query.roles:
-            fit = 1.0 if query.roles else _default_role_weight(element.role)
-            candidates.append(Candidate(element, name_score * fit * element.score, "name"))
-        if query.roles & INPUT_ROLES and element.role == "text":
-            # A label stands in for the input next to it.
-            target = labelled_input(element, elements, query.roles)
-            if target is not None:
-                score = name_score * 0.95 * min(element.score, target.score)
-                candidates.append(Candidate(target, score, "label", label=element))
-        elif (
-            query.roles and element.role == "text" and query.roles & {"checkbox", "radio", "button"}
-        ):
-            # OCR reads a checkbox's or button's caption but not the widget; the caption is
-            # part of the click target in every toolkit the project drives.
-            candidates.append(Candidate(element, name_score * 0.9 * element.score, "caption"))
+    candidates = _by_name(query.name, roles, elements, intent)
+    if query.whole:
+        # A role word may be part of the name itself: "Entry 1", "Tab 2", "Menu".
+        whole_roles = _INTENT_ROLES.get(intent, frozenset())
+        candidates += _by_name(query.whole, whole_roles, elements, intent)
     return _best_first(candidates)
 
 
-def _rank_related(query: Query, elements: Sequence[Element]) -> list[Candidate]:
+def _by_name(
+    name: str, roles: frozenset[Role], elements: Sequence[Element], intent: Intent
+) -> list[Candidate]:
+    candidates: list[Candidate] = []
+    controls = [e for e in elements if e.role in roles] if roles else []
+    for element in elements:
+        name_score = max(
+            name_similarity(name, element.name),
+            0.95 * name_similarity(name, element.placeholder),
+        )
+        if name_score <= 0:
+            continue
+        fits = not roles or element.role in roles
+        if fits:
+            weight = 1.0 if roles else _default_role_weight(element.role, intent)
+            why = "name" if name_score == name_similarity(name, element.name) else "placeholder"
+            candidates.append(Candidate(element, name_score * weight * element.score, why))
+        if element.role != "text" or name_score < MIN_SCORE or not roles:
+            continue
+        # A label (or OCR'd words) stands in for the control it names.
+        target = labelled_control(element, controls, roles)
+        if target is not None:
+            score = name_score * 0.95 * min(element.score, target.score)
+            candidates.append(Candidate(target, score, "label", label=element))
+        elif roles & (_CHECKABLE | {"button", "tab", "link", "menu"}) and not wants_input(roles):
+            # OCR reads a checkbox's or button's caption but not the widget; the caption is
+            # part of the click target in every toolkit the project drives.
+            candidates.append(Candidate(element, name_score * 0.9 * element.score, "caption"))
+    return candidates
+
+
+def _rank_related(
+    query: Query, roles: frozenset[Role], elements: Sequence[Element], intent: Intent
+) -> list[Candidate]:
     assert query.anchor is not None and query.relation is not None
-    anchors = [a for a in _rank(query.anchor, elements) if a.score >= MIN_SCORE]
+    anchor_query = query.anchor
+    anchor_roles = anchor_query.roles
+    anchors = [
+        a for a in _rank(anchor_query, anchor_roles, elements, "any") if a.score >= MIN_SCORE
+    ]
     # "The field right of Name" is measured from the label "Name", not from an input that
     # an accessibility tree also named "Name".
-    anchors.sort(key=lambda a: (a.element.role in query.roles, -a.score))
+    roles = roles or INPUT_ROLES
+    anchors.sort(key=lambda a: (a.element.role in roles, -a.score))
     if not anchors:
         return []
     anchor = anchors[0].element
     candidates = []
     for element in elements:
-        if element is anchor or element.role not in query.roles:
+        if element is anchor or element.role not in roles or _same_place(element, anchor):
             continue
         if query.name and name_similarity(query.name, element.name) < MIN_SCORE:
             continue
@@ -257,19 +244,83 @@ def _rank_related(query: Query, elements: Sequence[Element]) -> list[Candidate]:
     return _best_first(candidates)
 
 
+def _nth(
+    description: str,
+    query: Query,
+    roles: frozenset[Role],
+    ranked: list[Candidate],
+    elements: Sequence[Element],
+) -> Grounding:
+    """The n-th of the matching elements in reading order (top to bottom, left to right)."""
+    assert query.ordinal is not None
+    if query.name:
+        pool = [
+            c for c in ranked if c.score >= MIN_SCORE and (not roles or c.element.role in roles)
+        ]
+    else:
+        pool = [Candidate(e, 1.0, "role") for e in elements if e.role in roles]
+    unique: list[Candidate] = []
+    for c in sorted(pool, key=lambda c: (round(c.element.box.y1 / 8), c.element.box.x1)):
+        if not any(_same_place(c.element, u.element) for u in unique):
+            unique.append(c)
+    index = query.ordinal - 1 if query.ordinal > 0 else len(unique) + query.ordinal
+    if not 0 <= index < len(unique):
+        return NotFound(
+            description,
+            unique[:5],
+            summarise(elements),
+            f"there {'is' if len(unique) == 1 else 'are'} {len(unique)} such on the screen",
+        )
+    pick = unique[index]
+    return Found(pick.element, round(min(1.0, pick.score), 3), f"number {index + 1}", pick.label)
+
+
+def labelled_control(
+    label: Element, controls: Sequence[Element], roles: frozenset[Role] = INPUT_ROLES
+) -> Element | None:
+    """The control a label names: one whose box holds the label's text (a placeholder, a
+    button's caption), else for inputs the nearest to its right on the same row, else just
+    below; for checkboxes and radios the nearest to its left, else to its right."""
+    for element in controls:
+        if element is not label and element.role != "text" and _holds(element.box, label.box):
+            return element
+    order = (
+        (("left", 0.0), ("right", 20.0))
+        if roles & _CHECKABLE and not wants_input(roles)
+        else (("right", 0.0), ("below", 40.0))
+    )
+    best: tuple[float, Element] | None = None
+    for relation, penalty in order:
+        for element in controls:
+            if element.role not in roles or element is label or element.role == "text":
+                continue
+            gap = _gap(label.box, element.box, relation)
+            if gap is not None and gap <= LABEL_REACH and (best is None or gap + penalty < best[0]):
+                best = (gap + penalty, element)
+    return best[1] if best else None
+
+
 def labelled_input(
     label: Element, elements: Sequence[Element], roles: frozenset[Role] = INPUT_ROLES
 ) -> Element | None:
-    """The input a label sits beside: nearest to its right on the same row, else just below."""
-    best: tuple[float, Element] | None = None
-    for relation, penalty in (("right", 0.0), ("below", 40.0)):
-        for element in elements:
-            if element.role not in roles or element is label:
-                continue
-            gap = _gap(label.box, element.box, relation)
-            if gap is not None and gap <= 400 and (best is None or gap + penalty < best[0]):
-                best = (gap + penalty, element)
-    return best[1] if best else None
+    """The input a label sits beside (kept for callers that name inputs only)."""
+    return labelled_control(label, [e for e in elements if e.role in roles], roles)
+
+
+def _holds(outer: ScreenBox, inner: ScreenBox) -> bool:
+    c = inner.center
+    return (
+        outer.x1 <= c.x <= outer.x2
+        and outer.y1 <= c.y <= outer.y2
+        and inner.width < outer.width
+        and inner.height <= outer.height
+    )
+
+
+def _same_place(a: Element, b: Element) -> bool:
+    """Two readings of one thing: the same box, or one box holding the other's centre
+    (an OCR'd caption inside the accessible button)."""
+    return a.box == b.box or _holds(a.box, b.box) or _holds(b.box, a.box)
 
 
 def _gap(anchor: ScreenBox, box: ScreenBox, relation: str) -> float | None:
@@ -290,10 +341,12 @@ def _gap(anchor: ScreenBox, box: ScreenBox, relation: str) -> float | None:
     return gap if gap >= -4 else None
 
 
-def _default_role_weight(role: Role) -> float:
+def _default_role_weight(role: Role, intent: Intent) -> float:
     # With no role asked for, prefer things one acts on over static text: "click Sign in"
     # means the button, not the page title that says the same.
-    return 1.0 if role != "text" else 0.9
+    if role in CONTROL_ROLES:
+        return 1.0
+    return 0.9 if role == "text" else 0.85
 
 
 def _best_first(candidates: list[Candidate]) -> list[Candidate]:
@@ -306,24 +359,28 @@ def _best_first(candidates: list[Candidate]) -> list[Candidate]:
     return sorted(best.values(), key=lambda c: -c.score)
 
 
-def _normal(text: str) -> str:
-    return " ".join(re.sub(r"[^\w\s@.+-]", " ", text.lower()).split())
+def summarise(elements: Sequence[Element]) -> str:
+    """What a screen was read as: "7 texts and 2 entries (ocr, pixels)"."""
+    if not elements:
+        return ""
+    counts = Counter(e.role for e in elements)
+    plural = {"text": "texts", "entry": "entries", "box": "boxes"}
+    parts = [f"{n} {plural.get(r, r + 's') if n != 1 else r}" for r, n in counts.most_common()]
+    sources = ", ".join(sorted({e.source for e in elements}))
+    listed = ", ".join(parts[:-1]) + f" and {parts[-1]}" if len(parts) > 1 else parts[0]
+    return f"{listed} ({sources})"
 
 
-def name_similarity(wanted: str, name: str) -> float:
-    """1.0 for the same words, 0.9 when all wanted words appear in the name (or the name's
-    words in what is wanted), otherwise the fuzzy ratio scaled below 0.85."""
-    a, b = _normal(wanted), _normal(name)
-    if not a or not b:
-        return 0.0
-    if a == b:
-        return 1.0
-    aw, bw = set(a.split()), set(b.split())
-    if aw <= bw:
-        return 0.9 * (0.9 + 0.1 * len(aw) / len(bw))
-    if bw <= aw:
-        return 0.85 * len(bw) / len(aw) + 0.05
-    return 0.85 * difflib.SequenceMatcher(None, a, b).ratio()
+def _why_not(query: Query, roles: frozenset[Role], elements: Sequence[Element]) -> str:
+    """When the name is on the screen but not on anything of the wanted role, say so."""
+    if not query.name or not roles:
+        return ""
+    named = [e for e in elements if name_similarity(query.name, e.name) >= MIN_SCORE]
+    if not named or any(e.role in roles for e in named):
+        return ""
+    kinds = "/".join(sorted(roles))
+    e = named[0]
+    return f"{e.role} {e.name!r} is there at {_box_text(e.box)} but no {kinds} near it"
 
 
 def _box_text(box: ScreenBox) -> str:

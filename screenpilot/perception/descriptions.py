@@ -1,0 +1,217 @@
+# ruff: noqa: RUF001, RUF002, RUF003  (the look-alike signs and quotes are the point here)
+"""Target descriptions in words, taken apart, and how well a name matches them.
+
+"the second text field", 'the link "lorem"', "the button below the Email field", "=" are
+read into a `Query`: an optional role ("field", "button", "checkbox"...), a name, an
+optional ordinal (first, 2nd, last) and an optional layout relation to another description.
+A role word that is part of an element's own name ("Entry 1", "Tab 2") is not lost: the
+query keeps the whole text as a second reading (`whole`), and grounding tries both.
+
+Names are compared by `name_similarity`: same words, contained words, or fuzzy. Names made
+only of symbols ("=", "*", "<-", "×") are compared exactly, with a few equivalents a person
+types for the sign they see (x for ×, - for −), so "-" never matches "<-".
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass
+
+from screenpilot.perception.elements import INPUT_ROLES, Role
+
+# Words that name a role, longest first so "text box" wins over "box".
+ROLE_WORDS: list[tuple[str, frozenset[Role]]] = [
+    ("radio button", frozenset({"radio"})),
+    ("combo box", frozenset({"combo"})),
+    ("text field", frozenset({"entry", "field"})),
+    ("text area", frozenset({"entry", "field"})),
+    ("text input", frozenset({"entry", "field"})),
+    ("text box", frozenset({"entry", "field"})),
+    ("input field", frozenset({"entry", "field", "combo"})),
+    ("input box", frozenset({"entry", "field"})),
+    ("search field", frozenset({"entry", "field"})),
+    ("search box", frozenset({"entry", "field"})),
+    ("check box", frozenset({"checkbox"})),
+    ("tick box", frozenset({"checkbox"})),
+    ("drop down", frozenset({"combo"})),
+    ("drop-down", frozenset({"combo"})),
+    ("list box", frozenset({"combo"})),
+    ("spin button", frozenset({"entry", "field"})),
+    ("checkbox", frozenset({"checkbox"})),
+    ("tickbox", frozenset({"checkbox"})),
+    ("textbox", frozenset({"entry", "field"})),
+    ("dropdown", frozenset({"combo"})),
+    ("combobox", frozenset({"combo"})),
+    ("field", frozenset({"entry", "field", "combo"})),
+    ("input", frozenset({"entry", "field", "combo"})),
+    ("entry", frozenset({"entry", "field"})),
+    ("box", frozenset({"entry", "field", "checkbox"})),
+    ("button", frozenset({"button"})),
+    ("toggle", frozenset({"checkbox"})),
+    ("switch", frozenset({"checkbox"})),
+    ("combo", frozenset({"combo"})),
+    ("select", frozenset({"combo"})),
+    ("list", frozenset({"combo"})),
+    ("menu", frozenset({"combo", "menu"})),
+    ("radio", frozenset({"radio"})),
+    ("option", frozenset({"radio", "checkbox", "menu"})),
+    ("link", frozenset({"link"})),
+    ("tab", frozenset({"tab"})),
+    ("label", frozenset({"text"})),
+]
+# "search box" names the role and also what the box is for.
+_ROLE_NAMES = {"search field": "search", "search box": "search"}
+RELATIONS = {
+    "to the right of": "right", "right of": "right", "next to": "right", "beside": "right",
+    "after": "right", "to the left of": "left", "left of": "left", "below": "below",
+    "under": "below", "underneath": "below", "beneath": "below", "above": "above",
+    "over": "above",
+}  # fmt: skip
+_ORDINALS = {
+    "first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7,
+    "eighth": 8, "ninth": 9, "tenth": 10, "last": -1,
+}  # fmt: skip
+_ORDINAL = re.compile(r"^(?:(?P<word>[a-z]+)|(?P<n>\d+)(?:st|nd|rd|th))\s+", re.I)
+_ARTICLES = re.compile(r"^(?:the|a|an)\s+", re.I)
+_QUOTED = re.compile(r"(?:^|(?<=\s))[\"“'‘](?P<name>[^\"”'’]+)[\"”'’](?=\s|$)")
+#: A sign and the other signs a person may type for it.
+_SYMBOL_EQUIVALENTS = [
+    {"×", "*", "x", "✕", "✖"},
+    {"÷", "/"},
+    {"-", "−", "–"},
+    {"<-", "←", "⌫"},
+    {"+", "＋"},
+    {"=", "＝"},
+]
+#: What a person may call a window's or dialog's close control.
+CLOSE_NAMES = frozenset({"close", "x", "×", "✕", "✖", "╳"})
+
+
+@dataclass(frozen=True)
+class Query:
+    """A description, taken apart."""
+
+    text: str
+    name: str
+    roles: frozenset[Role] = frozenset()
+    relation: str | None = None
+    anchor: Query | None = None
+    ordinal: int | None = None  # 1-based; -1 is "last"
+    #: The words as one name, when a role word was taken out of them ("Entry 1").
+    whole: str = ""
+
+
+def parse_description(text: str) -> Query:
+    """Split "the second field right of Name" into ordinal, role, name and relation."""
+    clean = " ".join(text.strip().split())
+    if len(clean) > 1 and clean[0] in "\"“'‘" and clean[-1] in "\"”'’":
+        clean = clean[1:-1].strip()
+    quoted = _QUOTED.search(clean)
+    if quoted is not None and quoted.group(0).strip() != clean:
+        # 'the link "lorem"': the quoted words are the name, the rest may name a role.
+        rest = (clean[: quoted.start()] + " " + clean[quoted.end() :]).strip()
+        outer = parse_description(rest) if rest else Query(text="", name="")
+        return Query(
+            text=clean,
+            name=quoted.group("name").strip(),
+            roles=outer.roles,
+            ordinal=outer.ordinal,
+        )
+    low = clean.lower()
+    for phrase, relation in sorted(RELATIONS.items(), key=lambda kv: -len(kv[0])):
+        m = re.search(rf"\s+{re.escape(phrase)}\s+", f" {low} ")
+        if m and m.start() > 0:
+            head = clean[: m.start()]
+            tail = clean[m.end() - 1 :]
+            head_query = parse_description(head)
+            return Query(
+                text=clean,
+                name=head_query.name,
+                roles=head_query.roles,
+                relation=relation,
+                anchor=parse_description(tail),
+                ordinal=head_query.ordinal,
+            )
+    words = _ARTICLES.sub("", clean)
+    ordinal = None
+    m = _ORDINAL.match(words)
+    if m is not None:
+        n = _ORDINALS.get((m.group("word") or "").lower()) if m.group("word") else int(m["n"])
+        if n:
+            ordinal, words = n, words[m.end() :]
+    roles, name = _take_role(words)
+    if not roles:
+        return Query(text=clean, name=words.strip(), ordinal=ordinal)
+    return Query(text=clean, name=name, roles=roles, ordinal=ordinal, whole=words.strip())
+
+
+def _take_role(words: str) -> tuple[frozenset[Role], str]:
+    """A role word at the start or end of `words` and what is left of them."""
+    low = words.lower()
+    bare = low[:-1] if low.endswith("s") else low  # "the fields"
+    for phrase, roles in ROLE_WORDS:
+        if low == phrase or bare == phrase:
+            return roles, _ROLE_NAMES.get(phrase, "")
+    for phrase, roles in ROLE_WORDS:
+        for pattern in (rf"^{re.escape(phrase)}s?\b\s*", rf"\s*\b{re.escape(phrase)}s?$"):
+            m = re.search(pattern, low)
+            if m and m.group(0).strip():
+                rest = (words[: m.start()] + " " + words[m.end() :]).strip()
+                rest = _ARTICLES.sub("", rest).strip()
+                return roles, " ".join(filter(None, [_ROLE_NAMES.get(phrase, ""), rest]))
+    return frozenset(), words
+
+
+def wants_input(roles: frozenset[Role]) -> bool:
+    """Whether these roles are things a person types into or picks a value in."""
+    return bool(roles & INPUT_ROLES)
+
+
+def normal(text: str) -> str:
+    """Lower case, words only (keeping @ . + - inside them), single spaces."""
+    return " ".join(re.sub(r"[^\w\s@.+-]", " ", text.lower()).split())
+
+
+def _symbols(text: str) -> str:
+    return "".join(text.split())
+
+
+def is_symbolic(text: str) -> bool:
+    """A name made only of signs ("=", "<-", "×"), no letters or digits."""
+    squeezed = _symbols(text)
+    if squeezed.lower() == "x":  # what a person types for the × of a close button
+        return True
+    return bool(squeezed) and not any(ch.isalnum() for ch in squeezed)
+
+
+def _same_symbol(a: str, b: str) -> bool:
+    a, b = _symbols(a).lower(), _symbols(b).lower()
+    if a == b:
+        return True
+    return any(a in group and b in group for group in _SYMBOL_EQUIVALENTS)
+
+
+def name_similarity(wanted: str, name: str) -> float:
+    """1.0 for the same words, 0.9 when all wanted words appear in the name (or the name's
+    words in what is wanted), otherwise the fuzzy ratio scaled below 0.85. Names of signs
+    match only the same sign (or its equivalent)."""
+    if not wanted.strip() or not name.strip():
+        return 0.0
+    if is_symbolic(wanted) or is_symbolic(name):
+        if _same_symbol(wanted, name):
+            return 1.0
+        if normal(wanted) in ("close", "x") and _symbols(name).lower() in CLOSE_NAMES:
+            return 0.95
+        return 0.0
+    a, b = normal(wanted), normal(name)
+    if not a or not b:
+        return 0.0
+    if a == b:
+        return 1.0
+    aw, bw = a.split(), b.split()
+    if set(aw) <= set(bw):
+        return 0.9 * (0.9 + 0.1 * len(aw) / len(bw))
+    if set(bw) <= set(aw):
+        return 0.85 * len(bw) / len(aw) + 0.05
+    return 0.85 * difflib.SequenceMatcher(None, a, b).ratio()
