@@ -331,47 +331,107 @@ def evaluate(
     policy: PolicyOpt = None,
     output: Output = Path("runs"),
     results: Annotated[Path | None, typer.Option(help="Write the results as JSON here.")] = None,
+    elements: Annotated[
+        str,
+        typer.Option(
+            help="Where elements come from: a11y (accessibility, then OCR), ocr (OCR only), "
+            "or both (every run twice)."
+        ),
+    ] = "a11y",
+    no_a11y: Annotated[bool, typer.Option("--no-a11y", help="Same as --elements ocr.")] = False,
+    only: Annotated[
+        list[str] | None, typer.Option(help="Only the tasks of this program (repeatable).")
+    ] = None,
+    task: Annotated[
+        list[str] | None, typer.Option(help="Only the task of this name (repeatable).")
+    ] = None,
+    first_phrasing: Annotated[
+        bool, typer.Option(help="Run only the first phrasing of each task.")
+    ] = False,
 ) -> None:
-    """Run a suite of tasks and tabulate successes, steps, model calls and times."""
+    """Run a suite of tasks and tabulate successes, steps, model calls and times.
+
+    Each phrasing of a task is its own run; a task passes when its first phrasing does.
+    Prints every run, then tasks and runs passed per program and overall."""
     from rich.table import Table
 
     from screenpilot.agent.assembly import check_device_spec, choose_policy, make_policy
-    from screenpilot.agent.evaluation import as_json, load_suite, run_suite
+    from screenpilot.agent.evaluation import (
+        as_json,
+        load_suite,
+        run_suite,
+        select_runs,
+        summarise,
+    )
     from screenpilot.devices.virtual_display import wait_for_window
     from screenpilot.perception.ocr import RapidOcr, ScreenReader
     from screenpilot.policies.scripted import ScriptedPolicy, load_task
 
+    modes = {"a11y": ["a11y"], "ocr": ["ocr"], "both": ["a11y", "ocr"]}.get(
+        "ocr" if no_a11y else elements
+    )
     try:
-        load_suite(suite)
-        check_device_spec(device)
+        if modes is None:
+            raise InvalidInputError(
+                "elements", [("", f"{elements!r} is not one of a11y, ocr, both")]
+            )
+        kind, _ = check_device_spec(device)
+        if kind != "desktop" and modes != ["a11y"]:
+            raise InvalidInputError("elements", [("", "OCR-only runs are for the desktop")])
+        tasks = load_suite(suite)
+        if not select_runs(tasks, programs=only or (), names=task or ()):
+            raise InvalidInputError("only", [("", "no task of the suite is selected")])
         chosen = choose_policy(policy, has_model=bool(model or server))
     except ScreenpilotError as error:
         err.print(f"[red]error:[/] {error}")
         raise typer.Exit(EXIT_BAD_INPUT) from None
     runtime = _runtime(model, server) if chosen != "rules" else None
 
-    def policy_for(task: dict[str, Any]) -> Any:
-        if "task" in task:
-            return ScriptedPolicy(load_task(Path(task["suite"]) / str(task["task"]).format(**task)))
+    def policy_for(fields: dict[str, Any]) -> Any:
+        if "task" in fields:
+            path = Path(fields["suite"]) / str(fields["task"]).format(**fields)
+            return ScriptedPolicy(load_task(path))
         return make_policy(chosen, runtime, device=device)
 
+    def device_for(mode: str) -> Any:
+        if device == "desktop" and mode == "ocr":
+            from screenpilot.devices.desktop import Desktop
+
+            return lambda: Desktop(accessibility=False)
+        return lambda: _device(device)
+
+    def show(r: Any) -> None:
+        mark = "[green]pass[/]" if r.success else f"[red]{r.status}[/]"
+        out.print(f"  [{r.mode}] {r.program}: {r.name} #{r.phrasing + 1} {mark} {r.seconds:.1f} s")
+
     reader = ScreenReader(RapidOcr())
+    rows = []
     with _display() if device == "desktop" else contextlib.nullcontext():
-        rows = run_suite(
-            suite,
-            lambda: _device(device),
-            policy_for,
-            output=output,
-            reader=reader,
-            # A window that never appears fails its task, not the whole suite.
-            wait_for_window=wait_for_window if device == "desktop" else None,
-        )
+        for mode in modes:
+            rows += run_suite(
+                suite,
+                device_for(mode),
+                policy_for,
+                output=output,
+                reader=reader,
+                # A window that never appears fails its task, not the whole suite.
+                wait_for_window=wait_for_window if device == "desktop" else None,
+                mode=mode,
+                programs=only or (),
+                names=task or (),
+                first_phrasing_only=first_phrasing,
+                on_result=show,
+            )
     table = Table(title=f"{suite.name}: {sum(r.success for r in rows)}/{len(rows)} passed")
-    for column in ("task", "result", "steps", "model calls", "seconds", "detail"):
+    for column in ("task", "program", "mode", "#", "result", "steps", "model calls", "seconds",
+                   "detail"):  # fmt: skip
         table.add_column(column, overflow="fold")
     for r in rows:
         table.add_row(
             r.name,
+            r.program,
+            r.mode,
+            str(r.phrasing + 1),
             "[green]pass[/]" if r.success else f"[red]{r.status}[/]",
             str(r.steps),
             str(r.model_calls),
@@ -379,6 +439,19 @@ def evaluate(
             r.detail,
         )
     out.print(table)
+    totals = Table(title="tasks passed at their first phrasing, and runs passed (every phrasing)")
+    for column in ("mode", "program", "tasks", "runs", "median s/run"):
+        totals.add_column(column)
+    for mode, part in summarise(rows).items():
+        for program, tally in [*part["programs"].items(), ("overall", part["overall"])]:
+            totals.add_row(
+                mode,
+                f"[bold]{program}[/]" if program == "overall" else program or "-",
+                f"{tally['tasks_passed']}/{tally['tasks']}",
+                f"{tally['runs_passed']}/{tally['runs']}",
+                f"{tally['median_seconds']}",
+            )
+    out.print(totals)
     if results is not None:
         results.write_text(
             json.dumps(as_json(rows), indent=2, ensure_ascii=False), encoding="utf-8"
