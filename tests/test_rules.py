@@ -30,8 +30,8 @@ def test_the_phrases_people_use() -> None:
         "select Blue from Color, press ctrl+s, scroll down 5, swipe up, go back, "
         'open com.android.settings, wait for "Saved", wait 2 seconds, click Submit'
     ) == [
-        TypeText(text="bob@example.org", target=Description(text="Email")),
-        TypeText(text="Zoë 北京", target=Description(text="Name field")),
+        TypeText(text="bob@example.org", target=Description(text="Email"), clear_first=True),
+        TypeText(text="Zoë 北京", target=Description(text="the Name field"), clear_first=True),
         Click(target=Description(text="Subscribe checkbox")),
         Click(target=Description(text="Color")),
         Click(target=Description(text="Blue")),

@@ -1,219 +1,139 @@
-"""Plainly worded instructions, no model: "type bob@example.org into Email, check Subscribe
-and click Submit".
+"""Plainly worded instructions, no model: the policy that runs what `instructions` reads
+("type bob@example.org into Email, check Subscribe and click Submit").
 
-Clauses are split at commas, semicolons, "and" and "then" (never inside quotes) and each is
-read by a small set of patterns into one or two typed actions with targets in words; the
-executor grounds them on the newest screenshot (accessibility, uiautomator or OCR). A clause
-it cannot read is an error that says what it did understand.
+The steps run in order; a step that fails is tried once more on a fresh screenshot. Two
+kinds of clause are settled by the run itself: a value that may be a list's option ("set
+Country to France") is picked first and typed when picking fails for good, and "into all
+fields" types into the first, second... field until the screen has no more (or as many as
+the observation's elements show).
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 
-from pydantic import ValidationError
-
-from screenpilot.actions.vocabulary import (
-    Action,
-    Click,
-    Finish,
-    Key,
-    OpenApp,
-    Scroll,
-    Swipe,
-    SystemButton,
-    TypeText,
-    Wait,
-    parse_action,
-)
-from screenpilot.errors import InvalidInputError
 from screenpilot.perception.screenshot import Observation
-from screenpilot.policies.base import Outcome, Plan, PolicyError, Step
+from screenpilot.policies.base import Outcome, Plan, Step
+from screenpilot.policies.instructions import (
+    Choice,
+    EachField,
+    Part,
+    read_clause,
+    read_instruction,
+    read_parts,
+    split_clauses,
+)
 
-_SPLIT = re.compile(r"\s*(?:[,;]|\band then\b|\bthen\b|\band\b)\s*", re.IGNORECASE)
-_TEXT = r"(?:\"(?P<dq>[^\"]*)\"|'(?P<sq>[^']*)'|(?P<bare>\S+))"
-_PATTERNS: list[tuple[re.Pattern[str], str]] = [
-    (
-        re.compile(
-            rf"^(?:type|enter|write|fill in|input)\s+{_TEXT}"
-            r"\s+(?:into|in|on)\s+(?:the\s+)?(?P<target>.+)$",
-            re.I,
-        ),
-        "type",
-    ),
-    (
-        re.compile(rf"^(?:fill|set)\s+(?:the\s+)?(?P<target>.+?)\s+(?:with|to)\s+{_TEXT}$", re.I),
-        "type",
-    ),
-    (re.compile(r"^(?:double[- ]click|double[- ]tap)\s+(?:on\s+)?(?P<target>.+)$", re.I), "double"),
-    (re.compile(r"^right[- ]click\s+(?:on\s+)?(?P<target>.+)$", re.I), "right"),
-    (re.compile(r"^long[- ]press\s+(?:on\s+)?(?P<target>.+)$", re.I), "long"),
-    (re.compile(r"^(?:un)?(?:check|tick|toggle)\s+(?:the\s+)?(?P<target>.+)$", re.I), "check"),
-    (
-        re.compile(
-            rf"^(?:select|choose|pick)\s+{_TEXT}\s+(?:from|in)\s+(?:the\s+)?(?P<target>.+)$", re.I
-        ),
-        "select",
-    ),
-    (re.compile(r"^press\s+(?P<keys>[\w+\-]+)$", re.I), "key"),
-    (
-        re.compile(r"^scroll\s+(?P<dir>up|down|left|right)(?:\s+(?P<n>\d+))?(?:\s+times)?$", re.I),
-        "scroll",
-    ),
-    (re.compile(r"^swipe\s+(?P<dir>up|down|left|right)$", re.I), "swipe"),
-    (re.compile(r"^(?:go|press)\s+(?P<button>back|home)$", re.I), "button"),
-    (re.compile(r"^(?:show|open)\s+(?:the\s+)?recent(?:s| apps)$", re.I), "recents"),
-    (re.compile(r"^(?:open|launch|start)\s+(?:the\s+)?(?:app\s+)?(?P<app>[\w.]+)$", re.I), "open"),
-    (
-        re.compile(rf"^wait\s+(?:for|until)\s+{_TEXT}(?:\s+(?:appears|is shown|shows))?$", re.I),
-        "wait_text",
-    ),
-    (re.compile(r"^wait\s+(?P<n>\d+(?:\.\d+)?)\s*(?:s|sec|secs|seconds?)?$", re.I), "wait"),
-    (
-        re.compile(r"^(?:click|tap|press|hit|push)\s+(?:on\s+)?(?:the\s+)?(?P<target>.+)$", re.I),
-        "click",
-    ),
-]
-
-
-def split_clauses(instruction: str) -> list[str]:
-    """Clauses of an instruction, split outside quotes."""
-    parts, current, quote = [], [], ""
-    i = 0
-    text = instruction.strip().rstrip(".")
-    while i < len(text):
-        ch = text[i]
-        if quote:
-            current.append(ch)
-            if ch == quote:
-                quote = ""
-            i += 1
-            continue
-        if ch in "\"'" and (i == 0 or not text[i - 1].isalnum()):
-            quote = ch
-            current.append(ch)
-            i += 1
-            continue
-        match = _SPLIT.match(text, i)
-        if match and match.end() > i:
-            parts.append("".join(current))
-            current = []
-            i = match.end()
-            continue
-        current.append(ch)
-        i += 1
-    parts.append("".join(current))
-    return [p.strip() for p in parts if p.strip()]
-
-
-def read_clause(clause: str) -> list[Step]:
-    """The steps one clause asks for; PolicyError when no pattern reads it."""
-    for pattern, kind in _PATTERNS:
-        m = pattern.match(clause)
-        if m is None:
-            continue
-        g = m.groupdict()
-        text = next((g[k] for k in ("dq", "sq", "bare") if g.get(k) is not None), "")
-        target = (g.get("target") or "").strip()
-        try:
-            return _steps(kind, g, text, target)
-        except ValidationError as error:
-            problem = InvalidInputError.from_validation("action", error)
-            raise PolicyError(f"{clause!r}: {problem}") from None
-    raise PolicyError(f"cannot read {clause!r}")
-
-
-def _steps(kind: str, g: dict[str, str], text: str, target: str) -> list[Step]:
-    def one(action: Action, expect: str = "") -> list[Step]:
-        return [Step(action, expect=expect)]
-
-    if kind == "type":
-        return one(
-            TypeText(text=text, target=target, clear_first=False), f"{target} shows {text!r}"
-        )
-    if kind in ("click", "double", "right"):
-        count = 2 if kind == "double" else 1
-        button = "right" if kind == "right" else "left"
-        return one(Click(target=target, button=button, count=count), "the screen reacts")
-    if kind == "long":
-        return one(parse_action({"type": "long_press", "target": target}))
-    if kind == "check":
-        return one(
-            Click(target=f"{target} checkbox" if "box" not in target else target),
-            f"{target} changes state",
-        )
-    if kind == "select":
-        return [
-            Step(Click(target=target), f"{target} opens"),
-            Step(Click(target=text), f"{text} is chosen"),
-        ]
-    if kind == "key":
-        return one(Key(keys=g["keys"]))
-    if kind == "scroll":
-        return one(Scroll(direction=g["dir"].lower(), amount=int(g.get("n") or 3)))
-    if kind == "swipe":
-        return one(Swipe(direction=g["dir"].lower()))
-    if kind == "button":
-        return one(SystemButton(button=g["button"].lower()))
-    if kind == "recents":
-        return one(SystemButton(button="recents"))
-    if kind == "open":
-        return one(OpenApp(app=g["app"]))
-    if kind == "wait_text":
-        return one(Wait(until_text=text))
-    return one(Wait(seconds=float(g["n"])))
-
-
-def read_instruction(instruction: str) -> list[Step]:
-    """Every step of an instruction, or PolicyError naming the first clause it cannot read
-    and what it understood before it."""
-    steps: list[Step] = []
-    clauses = split_clauses(instruction)
-    if not clauses:
-        raise PolicyError("the instruction is empty")
-    for clause in clauses:
-        try:
-            steps.extend(read_clause(clause))
-        except PolicyError as error:
-            understood = "; ".join(s.action.type for s in steps) or "nothing yet"
-            raise PolicyError(
-                f"{error} (understood so far: {understood}). Try phrases like "
-                '"click Submit", "type bob@example.org into Email", "check Subscribe", '
-                '"select Blue from Color", "press Enter", "scroll down", "go back"'
-            ) from None
-    return steps
+__all__ = ["RulesPolicy", "read_clause", "read_instruction", "split_clauses"]
 
 
 class RulesPolicy:
     """Runs an instruction's steps in order; a step that fails is tried once more on a fresh
-    screenshot, then the run stops."""
+    screenshot, then the run stops (or the clause's next reading is tried)."""
 
     name = "rules"
 
     def __init__(self, retries: int = 1) -> None:
         self.retries = retries
-        self._steps: list[Step] | None = None
-        self._instruction = ""
+        self._instruction: str | None = None  # none read yet
+        self._parts: list[Part] = []
+        self._start()
+
+    def _start(self, instruction: str | None = None) -> None:
+        if instruction is not None:
+            self._parts = read_parts(instruction)
+            self._instruction = instruction
+        self._seen = 0  # outcomes of the history already taken in
+        self._part = 0  # the part being run
+        self._reading = 0  # which reading of a Choice
+        self._index = 0  # the step within the part (the field, for EachField)
+        self._fields: int | None = None  # how many fields an EachField has, when known
+        self._failures = 0
+        self._ok = 0
+        self._failed = ""
 
     def plan(self, instruction: str, observation: Observation, history: Sequence[Outcome]) -> Plan:
-        if self._steps is None or instruction != self._instruction:
-            self._steps, self._instruction = read_instruction(instruction), instruction
-        steps = self._steps
-        done = sum(1 for o in history if o.ok)
-        if done >= len(steps):
-            return Plan(done=True, success=True, message=f"all {len(steps)} steps done")
-        failures = [o for o in history if not o.ok and o.step == steps[done]]
-        if len(failures) > self.retries:
-            return Plan(
-                done=True,
-                success=False,
-                message=f"step {done + 1} ({steps[done].action.type}) failed: "
-                f"{failures[-1].reason}",
-            )
-        remaining = list(steps[done:])
-        if not any(isinstance(s.action, Finish) for s in remaining):
-            return Plan(
-                steps=remaining, done=True, success=True, message=f"all {len(steps)} steps done"
-            )
-        return Plan(steps=remaining)
+        if instruction != self._instruction or len(history) < self._seen:
+            self._start(instruction)  # a new instruction, or a new run of the same one
+        for outcome in history[self._seen :]:
+            self._take(outcome, observation)
+        self._seen = len(history)
+        if self._failed:
+            return Plan(done=True, success=False, message=self._failed)
+        steps, settled = self._upcoming(observation)
+        total = self._ok + len(steps)
+        if not steps:
+            return Plan(done=True, success=True, message=f"all {self._ok} steps done")
+        return Plan(steps=steps, done=settled, success=True, message=f"all {total} steps done")
+
+    def _steps(self, part: Part, reading: int, observation: Observation) -> list[Step] | None:
+        """The steps of a part; None for fields not yet counted (one step at a time)."""
+        if isinstance(part, Step):
+            return [part]
+        if isinstance(part, Choice):
+            return list(part.readings[reading])
+        if self._fields is None and part is self._parts[self._part]:
+            self._fields = _count_fields(observation)
+        count = self._fields if part is self._parts[self._part] else None
+        return [part.step(i) for i in range(count)] if count else None
+
+    def _current(self, observation: Observation) -> Step | None:
+        if self._part >= len(self._parts):
+            return None
+        part = self._parts[self._part]
+        steps = self._steps(part, self._reading, observation)
+        if steps is None and isinstance(part, EachField):
+            return part.step(self._index)
+        return steps[self._index] if steps and self._index < len(steps) else None
+
+    def _upcoming(self, observation: Observation) -> tuple[list[Step], bool]:
+        """The steps to run from here, and whether they are all there is."""
+        out: list[Step] = []
+        for n in range(self._part, len(self._parts)):
+            part = self._parts[n]
+            first = n == self._part
+            steps = self._steps(part, self._reading if first else 0, observation)
+            if steps is None:
+                if first and isinstance(part, EachField):
+                    return [*out, part.step(self._index)], False
+                return out, False  # the fields are counted when the run gets there
+            out += steps[self._index :] if first else steps
+        return out, True
+
+    def _take(self, outcome: Outcome, observation: Observation) -> None:
+        expected = self._current(observation)
+        if expected is None or outcome.step != expected:
+            return  # not a step of this plan
+        part = self._parts[self._part]
+        if outcome.ok:
+            self._ok += 1
+            self._failures = 0
+            self._index += 1
+            steps = self._steps(part, self._reading, observation)
+            if steps is not None and self._index >= len(steps):
+                self._next_part()
+            return
+        self._failures += 1
+        if self._failures <= self.retries:
+            return
+        if isinstance(part, Choice) and self._reading + 1 < len(part.readings):
+            self._reading, self._index, self._failures = self._reading + 1, 0, 0
+            return
+        if isinstance(part, EachField) and self._fields is None and self._index > 0:
+            self._next_part()  # no further field: every one there was has been filled
+            return
+        self._failed = f"step {self._ok + 1} ({expected.action.type}) failed: {outcome.reason}"
+
+    def _next_part(self) -> None:
+        self._part += 1
+        self._reading = self._index = self._failures = 0
+        self._fields = None
+
+
+def _count_fields(observation: Observation) -> int | None:
+    """How many text fields the observation's elements show; None when it has no elements
+    (the agent plans on a bare screenshot), so the fields are found one by one."""
+    if not observation.elements:
+        return None
+    count = sum(1 for e in observation.elements if e.role == "entry" or "editable" in e.states)
+    return count or None
