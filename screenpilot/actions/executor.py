@@ -247,6 +247,10 @@ class Executor:
                     d.key(["end"])
                     d.key(["shift", "home"])
                     d.key(["backspace"])
+                elif at is not None:
+                    # The click put the caret wherever it landed, maybe mid-text: adding
+                    # to a field means adding at its end.
+                    d.key(["end"])
                 if text:
                     d.type_text(text)
                 if enter:
