@@ -35,6 +35,15 @@ def click(target: str, **kw: Any) -> Click:
     return Click(target=Description(text=target), **kw)
 
 
+def ticked(target: str) -> Click:
+    """A click that makes sure the box ends up checked (no click when it already is)."""
+    return click(target, ensure="checked")
+
+
+def unticked(target: str) -> Click:
+    return click(target, ensure="unchecked")
+
+
 def typed(
     text: str, target: str | None = None, *, clear: bool | None = None, enter: bool = False
 ) -> TypeText:
@@ -82,8 +91,8 @@ TABLE: list[tuple[str, list[Any]]] = [
     ("swipe up", [Swipe(direction="up")]),
     ("go back", [SystemButton(button="back")]),
     ("open Settings", [OpenApp(app="Settings")]),
-    ("turn on Wi-Fi", [click("Wi-Fi checkbox")]),
-    ("Turn off Bluetooth.", [click("Bluetooth checkbox")]),
+    ("turn on Wi-Fi", [ticked("Wi-Fi checkbox")]),
+    ("Turn off Bluetooth.", [unticked("Bluetooth checkbox")]),
     ("swipe left on the card", [Swipe(direction="left", start=Description(text="the card"))]),
     ("swipe up twice", [Swipe(direction="up"), Swipe(direction="up")]),
     ("long press the photo", [LongPress(target=Description(text="the photo"))]),
@@ -111,7 +120,7 @@ TABLE: list[tuple[str, list[Any]]] = [
     ("search for cats", [typed("cats", "the search box", enter=True)]),
     ("click Log in", [click("Log in")]),
     ("type bob into Username and sign in", [typed("bob", "Username"), click("sign in")]),
-    ("check Remember me and sign in", [click("Remember me checkbox"), click("sign in")]),
+    ("check Remember me and sign in", [ticked("Remember me checkbox"), click("sign in")]),
     ("tap Accept and continue", [click("Accept and continue")]),
     # Values, quoted or not, up to the preposition.
     ("type Bob Stone into Name", [typed("Bob Stone", "Name")]),
@@ -201,25 +210,25 @@ TABLE: list[tuple[str, list[Any]]] = [
     ),
     ("switch to the Settings tab", [click("the Settings tab")]),
     # Checkboxes, switches, toggles.
-    ("check Subscribe", [click("Subscribe checkbox")]),
-    ('check "Remember me"', [click("Remember me checkbox")]),
+    ("check Subscribe", [ticked("Subscribe checkbox")]),
+    ('check "Remember me"', [ticked("Remember me checkbox")]),
     (
         "check I agree to the Terms and Conditions",
-        [click("I agree to the Terms and Conditions checkbox")],
+        [ticked("I agree to the Terms and Conditions checkbox")],
     ),
     (
         "tick Remember me and Subscribe",
-        [click("Remember me checkbox"), click("Subscribe checkbox")],
+        [ticked("Remember me checkbox"), ticked("Subscribe checkbox")],
     ),
-    ("tick Terms and Conditions", [click("Terms and Conditions checkbox")]),
-    ("untick the newsletter box", [click("the newsletter box")]),
-    ("uncheck Subscribe", [click("Subscribe checkbox")]),
-    ("enable Dark mode", [click("Dark mode checkbox")]),
-    ("disable Bluetooth", [click("Bluetooth checkbox")]),
-    ("switch off the Wi-Fi switch", [click("the Wi-Fi switch")]),
-    ("turn Wi-Fi off", [click("Wi-Fi checkbox")]),
+    ("tick Terms and Conditions", [ticked("Terms and Conditions checkbox")]),
+    ("untick the newsletter box", [unticked("the newsletter box")]),
+    ("uncheck Subscribe", [unticked("Subscribe checkbox")]),
+    ("enable Dark mode", [ticked("Dark mode checkbox")]),
+    ("disable Bluetooth", [unticked("Bluetooth checkbox")]),
+    ("switch off the Wi-Fi switch", [unticked("the Wi-Fi switch")]),
+    ("turn Wi-Fi off", [unticked("Wi-Fi checkbox")]),
     ("toggle Dark mode", [click("Dark mode checkbox")]),
-    ("set Wi-Fi to on", [click("Wi-Fi checkbox")]),
+    ("set Wi-Fi to on", [ticked("Wi-Fi checkbox")]),
     # Selecting.
     ("select A, B and C", [click("A"), click("B"), click("C")]),
     ("select Black and white", [click("Black and white")]),
@@ -271,7 +280,7 @@ TABLE: list[tuple[str, list[Any]]] = [
     ("type Bob into Name; type Ann into Email", [typed("Bob", "Name"), typed("Ann", "Email")]),
     (
         "type bob@example.org into Email, check Subscribe and click Submit",
-        [typed("bob@example.org", "Email"), click("Subscribe checkbox"), click("Submit")],
+        [typed("bob@example.org", "Email"), ticked("Subscribe checkbox"), click("Submit")],
     ),
 ]
 

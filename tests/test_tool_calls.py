@@ -247,6 +247,8 @@ NO_EQUIVALENT: list[tuple[Action, ToolName, str]] = [
     (SystemButton(button="home"), "computer_use", "no 'system_button' action"),
     (OpenApp(app="com.android.settings"), "mobile_use", "no 'open_app' action"),
     (OpenApp(app="gedit"), "computer_use", "no 'open_app' action"),
+    (Click(target=ScreenPoint(x=5, y=5), ensure="checked"), "computer_use", "checkbox's state"),
+    (Click(target=ScreenPoint(x=5, y=5), ensure="unchecked"), "mobile_use", "checkbox's state"),
 ]
 
 

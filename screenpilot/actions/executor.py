@@ -190,6 +190,12 @@ class Executor:
             placed = _only_editable(before)
         if self.guard is not None:
             self.guard(action, placed, before)  # may raise to stop the action
+        already = _already(action, placed)
+        if already is not None:
+            # "check Subscribe" on a ticked box: clicking would untick it.
+            result = StepResult(action, already, placed, self.clock() - start, True, before)
+            log.info("%s -> ok (%s)", action.type, already.reason)
+            return result
         self._act(action, placed, before)
         after, settled = self._settle(action)
         verdict = verify(action, placed, before, after, self)
@@ -307,10 +313,24 @@ class Executor:
         return shots[0], settled.stable
 
 
+def _already(action: Action, placed: Placed | None) -> Verdict | None:
+    """A passed verdict when a click that ensures a state finds it there already."""
+    if not isinstance(action, Click) or action.ensure is None or placed is None:
+        return None
+    element = placed.element
+    if element is None or element.checked is None:
+        return None  # the state is not known: click, and let verification judge
+    if element.checked == (action.ensure == "checked"):
+        return Verdict(True, f"{element.name or 'it'!r} is {action.ensure} already")
+    return None
+
+
 def _intent_of(action: Action) -> Intent:
     """What grounding should look for when the words name no role."""
     if isinstance(action, TypeText):
         return "type"
+    if isinstance(action, Click) and action.ensure is not None:
+        return "check"
     if isinstance(action, Click | LongPress | Hover):
         return "click"
     return "any"

@@ -65,7 +65,8 @@ def verify(
         if state is not None and placed.element.source in TREE_SOURCES:
             now = _same_element(placed.element.box, ex)
             if now is not None and now.checked is not None:
-                if now.checked != state:
+                wanted = {"checked": True, "unchecked": False}.get(action.ensure or "")
+                if now.checked != state and wanted in (None, now.checked):
                     return Verdict(
                         True,
                         f"{placed.element.name!r} is now "

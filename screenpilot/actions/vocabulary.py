@@ -62,13 +62,16 @@ class _Action(BaseModel):
 class Click(_Action):
     """Click a target: left, right or middle button; single, double or triple.
 
-    Without a target it clicks wherever the pointer is.
+    Without a target it clicks wherever the pointer is. `ensure` makes the click a switch
+    to a state: "checked" clicks a checkbox, radio or switch only when it is not checked yet
+    (and the step passes once it is), "unchecked" the other way round.
     """
 
     type: Literal["click"] = "click"
     target: Target | None = None
     button: MouseButton = "left"
     count: Literal[1, 2, 3] = 1
+    ensure: Literal["checked", "unchecked"] | None = None
 
 
 class Hover(_Action):

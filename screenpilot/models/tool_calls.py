@@ -380,12 +380,18 @@ def action_to_tool_call(action: Action, tool: ToolName, geometry: ScreenGeometry
 
 
 _Coordinate = Callable[[object, str], tuple[float, float]]
+_ENSURE_HINT = (
+    "the tools have no click that depends on a checkbox's state: send a plain click once "
+    "the screenshot shows it needs one"
+)
 
 
 def _computer_arguments(action: Action, coordinate: _Coordinate) -> ComputerUseArguments:
     args_type = ComputerUseArguments
     tool: ToolName = "computer_use"
     match action:
+        case Click(ensure=ensure) if ensure is not None:
+            raise NoEquivalentError(_ENSURE_HINT)
         case Click(button=button, count=count, target=target):
             name = {v: k for k, v in _CLICKS.items()}.get((button, count))
             if name is None:
@@ -420,6 +426,8 @@ def _mobile_arguments(action: Action, coordinate: _Coordinate) -> MobileUseArgum
     args_type = MobileUseArguments
     tool: ToolName = "mobile_use"
     match action:
+        case Click(ensure=ensure) if ensure is not None:
+            raise NoEquivalentError(_ENSURE_HINT)
         case Click(button="left", count=1, target=target) if target is not None:
             return args_type(action="click", coordinate=coordinate(target, "the tap target"))
         case Click(target=None):

@@ -10,6 +10,7 @@ there, and so does appending.
 from __future__ import annotations
 
 import re
+from typing import Literal
 
 from screenpilot.actions.targets import Description
 from screenpilot.actions.vocabulary import Click, Key, TypeText
@@ -112,6 +113,12 @@ def items(span: str) -> list[str]:
     return parts
 
 
+#: What a clause's wanted state asks the click to make sure of ("toggled" just clicks).
+_ENSURE: dict[str, Literal["checked", "unchecked"]] = {
+    "checked": "checked", "on": "checked", "unchecked": "unchecked", "off": "unchecked",
+}  # fmt: skip
+
+
 def toggles(clause: Clause, span: str, state: str) -> list[Part]:
     """One click per item on its checkbox (or the switch, radio... the words name)."""
     out: list[Part] = []
@@ -120,7 +127,8 @@ def toggles(clause: Clause, span: str, state: str) -> list[Part]:
         if not words:
             raise ClauseError("say what to check, e.g. 'check Subscribe'")
         target = Description(text=words if has_role(item) else f"{words} checkbox")
-        out.append(clause.step(Click(target=target), f"{words} is {state}"))
+        ensure = _ENSURE.get(state)
+        out.append(clause.step(Click(target=target, ensure=ensure), f"{words} is {state}"))
     return out
 
 

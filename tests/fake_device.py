@@ -1,0 +1,141 @@
+"""A fake desktop for the fast tier: widgets drawn into a frame, input that changes them.
+
+It keeps the `Device` protocol's promises the executor relies on: a click on a checkbox
+flips it and redraws it, keys go to the focused entry (End, Shift+Home, Backspace edit it
+as a one-line entry does), the accessibility elements it reports follow the widgets. Each
+widget is a solid block in the frame whose shade follows its state and text, so change
+detection sees what a person would. Everything it was asked to do is kept in `calls`.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from screenpilot.perception.elements import Element, Role
+from screenpilot.perception.geometry import ScreenBox, ScreenGeometry, ScreenPoint
+from screenpilot.perception.screenshot import Screenshot
+
+
+@dataclass
+class Widget:
+    role: Role
+    name: str
+    box: tuple[int, int, int, int]
+    value: str = ""
+    checked: bool = False
+    caret: int = 0
+    selected: bool = False  # Shift+Home selected the text before the caret
+    presses: int = 0  # a button redraws itself when pressed
+
+
+@dataclass
+class FakeDesktop:
+    widgets: list[Widget]
+    width: int = 640
+    height: int = 480
+    focus: Widget | None = None
+    calls: list[tuple[str, object]] = field(default_factory=list)
+    #: Keys the focused entry ignores (a spin box that will not clear, say).
+    deaf_to: frozenset[str] = frozenset()
+
+    @property
+    def geometry(self) -> ScreenGeometry:
+        return ScreenGeometry.for_screen(self.width, self.height)
+
+    def screenshot(self) -> Screenshot:
+        frame = np.full((self.height, self.width, 3), 255, np.uint8)
+        for w in self.widgets:
+            x1, y1, x2, y2 = w.box
+            shade = (
+                len(w.value) * 37 + 120 * w.checked + 60 * (w is self.focus) + 90 * w.presses
+            ) % 200
+            frame[y1 : y2 + 1, x1 : x2 + 1] = shade
+        return Screenshot(frame, self.geometry, time.monotonic())
+
+    def elements(self) -> list[Element]:
+        found = []
+        for i, w in enumerate(self.widgets):
+            states = {"enabled"}
+            if w.role in ("checkbox", "radio"):
+                states |= {"checkable"} | ({"checked"} if w.checked else set())
+            if w.role == "entry":
+                states.add("editable")
+            if w is self.focus:
+                states.add("focused")
+            x1, y1, x2, y2 = w.box
+            found.append(
+                Element(
+                    id=f"a11y-{i}",
+                    role=w.role,
+                    name=w.name,
+                    value=w.value,
+                    states=frozenset(states),
+                    box=ScreenBox(x1=x1, y1=y1, x2=x2, y2=y2),
+                    source="a11y",
+                )
+            )
+        return found
+
+    def _at(self, point: ScreenPoint) -> Widget | None:
+        for w in self.widgets:
+            x1, y1, x2, y2 = w.box
+            if x1 <= point.x <= x2 and y1 <= point.y <= y2:
+                return w
+        return None
+
+    def click(self, point: ScreenPoint | None, button: str = "left", count: int = 1) -> None:
+        self.calls.append(("click", point))
+        w = self._at(point) if point is not None else None
+        if w is None:
+            return
+        if w.role in ("checkbox", "radio"):
+            w.checked = not w.checked
+        if w.role == "button":
+            w.presses += 1
+        if w.role == "entry":
+            self.focus, w.caret, w.selected = w, len(w.value) // 2, False  # lands mid-text
+
+    def key(self, keys: list[str]) -> None:
+        self.calls.append(("key", "+".join(keys)))
+        w = self.focus
+        chord = "+".join(keys)
+        if w is None or chord in self.deaf_to:
+            return
+        if chord == "end":
+            w.caret, w.selected = len(w.value), False
+        elif chord == "shift+home":
+            w.selected = True
+        elif chord == "backspace":
+            if w.selected:
+                w.value, w.caret, w.selected = w.value[w.caret :], 0, False
+            elif w.caret:
+                w.value, w.caret = w.value[: w.caret - 1] + w.value[w.caret :], w.caret - 1
+
+    def type_text(self, text: str) -> None:
+        self.calls.append(("type", text))
+        w = self.focus
+        if w is not None:
+            w.value, w.caret = w.value[: w.caret] + text + w.value[w.caret :], w.caret + len(text)
+
+    def move(self, point: ScreenPoint) -> None:
+        self.calls.append(("move", point))
+
+    def long_press(self, point: ScreenPoint, seconds: float) -> None:
+        self.calls.append(("long_press", point))
+
+    def drag(
+        self, start: ScreenPoint | None, end: ScreenPoint, seconds: float | None = None
+    ) -> None:
+        self.calls.append(("drag", (start, end)))
+
+    def scroll(self, direction: str, amount: int, at: ScreenPoint | None = None) -> None:
+        self.calls.append(("scroll", direction))
+
+    def system_button(self, button: str) -> None:
+        self.calls.append(("system_button", button))
+
+    def open_app(self, app: str) -> None:
+        self.calls.append(("open_app", app))
