@@ -1,33 +1,134 @@
-"""OCR elements and the field detector, on synthetic frames and on a real Tk window."""
+"""OCR elements (lines, words, and the drawn controls they fill), on synthetic frames and on a
+real Tk window."""
 
 from __future__ import annotations
 
 import subprocess
 from pathlib import Path
 
+import cv2
 import numpy as np
 
 from screenpilot.devices.desktop import Desktop
 from screenpilot.devices.virtual_display import XSession
-from screenpilot.perception.geometry import Rect
-from screenpilot.perception.ocr import OcrLine, RapidOcr, ScreenReader, find_fields
+from screenpilot.perception.geometry import Rect, ScreenGeometry
+from screenpilot.perception.ocr import OcrLine, OcrWord, RapidOcr, ScreenReader, split_words
+from screenpilot.perception.shapes import find_controls
 
 FORMS = Path(__file__).resolve().parent.parent / "examples" / "forms"
 
 
-def test_find_fields_sees_white_entries_and_not_the_page() -> None:
+def test_drawn_entries_are_found_and_not_the_page() -> None:
     frame = np.full((400, 600, 3), 217, dtype=np.uint8)  # a grey window
     frame[50:80, 100:400] = 255  # an entry
     frame[120:150, 100:400] = 255
     frame[128:142, 110:160] = 0  # with text in it
-    frame[200:215, 100:115] = 255  # a small square: a checkbox, not a field
-    fields = find_fields(frame)
-    assert fields == [
-        Rect(left=100, top=50, width=300, height=30),
-        Rect(left=100, top=120, width=300, height=30),
+    frame[200:215, 100:115] = 255  # a small square: a checkbox (not a field)
+    found = [(c.kind, c.box, c.checked) for c in find_controls(frame)]
+    assert found == [
+        ("entry", Rect(left=100, top=50, width=300, height=30), None),
+        ("entry", Rect(left=100, top=120, width=300, height=30), None),
+        ("checkbox", Rect(left=100, top=200, width=15, height=15), False),
     ]
     white_page = np.full((400, 600, 3), 255, dtype=np.uint8)
-    assert find_fields(white_page) == []
+    assert find_controls(white_page) == []
+
+
+def _rect(left: int, top: int, width: int, height: int) -> Rect:
+    return Rect(left=left, top=top, width=width, height=height)
+
+
+def _quad(left: int, top: int, right: int, bottom: int) -> list[list[int]]:
+    return [[left, top], [right, top], [right, bottom], [left, bottom]]
+
+
+def test_a_calendar_row_is_split_into_its_words() -> None:
+    line = _rect(100, 20, 180, 20)
+    # rapidocr's pieces for a Latin line: whole words, each placed where it was read.
+    pieces = [(day, 0.99, _quad(100 + 26 * i, 20, 118 + 26 * i, 40)) for i, day in
+              enumerate(["15", "16", "17", "18", "19", "20", "21"])]  # fmt: skip
+    words = split_words("15 16 17 18 19 20 21", line, pieces)
+    assert [w.text for w in words] == ["15", "16", "17", "18", "19", "20", "21"]
+    assert words[0] == OcrWord("15", _rect(100, 20, 18, 20), 0.99)
+    assert words[6].box == _rect(256, 20, 18, 20)
+    # With CJK in the line it places single characters; they are joined back into words.
+    chars = [(ch, 0.9, _quad(10 + 15 * i, 0, 24 + 15 * i, 30)) for i, ch in enumerate("Zoë北京")]
+    words = split_words("Zoë 北京", _rect(10, 0, 80, 30), chars)
+    assert [(w.text, w.box.left, w.box.width) for w in words] == [("Zoë", 10, 44), ("北京", 55, 29)]
+
+
+def test_words_fall_back_to_character_positions() -> None:
+    line = _rect(0, 0, 140, 20)
+    # Pieces that do not spell the line (or none at all): each character gets 10 px here.
+    for pieces in (None, [("15", 1.0, _quad(0, 0, 20, 20))]):
+        words = split_words("15 16 17 18 19", line, pieces)
+        assert [(w.text, w.box.left, w.box.width) for w in words] == [
+            ("15", 0, 20), ("16", 30, 20), ("17", 60, 20), ("18", 90, 20), ("19", 120, 20)
+        ]  # fmt: skip
+    assert split_words("Submit", line, None) == ()  # one word: the line is its own word
+
+
+class ScriptedEngine:
+    """Reads what it is told, relative to the crop it is given (like a real engine)."""
+
+    def __init__(self, lines: list[OcrLine]) -> None:
+        self.lines, self.crops = lines, []
+
+    def read(self, pixels: np.ndarray) -> list[OcrLine]:
+        self.crops.append(pixels.shape[:2])
+        return self.lines
+
+
+def _entry_frame(ink: int) -> np.ndarray:
+    """A grey window with one white entry holding a word drawn in grey level `ink`."""
+    frame = np.full((200, 400, 3), 230, np.uint8)
+    frame[40:70, 50:350] = 255
+    frame[40, 50:350] = frame[69, 50:350] = frame[40:70, 50] = frame[40:70, 349] = 180
+    frame[48:62, 58:70] = ink  # the "word"
+    frame[48:62, 74:90] = ink
+    return frame
+
+
+def test_text_in_an_entry_is_its_placeholder_when_dim_and_its_value_when_not() -> None:
+    geometry = ScreenGeometry.for_screen(400, 200)
+    line = OcrLine("Your name", _rect(55, 45, 40, 20), 0.98,
+                   (OcrWord("Your", _rect(55, 45, 16, 20), 0.98),
+                    OcrWord("name", _rect(72, 45, 22, 20), 0.97)))  # fmt: skip
+    for ink, value, placeholder in ((140, "", "Your name"), (30, "Your name", "")):
+        elements = ScreenReader(ScriptedEngine([line])).elements(_entry_frame(ink), geometry)
+        entry = next(e for e in elements if e.source == "pixels")
+        assert (entry.role, entry.value, entry.placeholder) == ("entry", value, placeholder)
+        texts = [(e.name, e.box.x1) for e in elements if e.role == "text"]
+        assert texts == [("Your name", 55), ("Your", 55), ("name", 72)]
+
+
+def test_a_round_letter_inside_a_word_is_not_a_radio() -> None:
+    frame = np.full((100, 300, 3), 255, np.uint8)
+    cv2.circle(frame, (150, 50), 7, (120, 120, 120), 1, cv2.LINE_AA)  # alone, it is a radio
+    assert [c.kind for c in find_controls(frame)] == ["radio"]
+    geometry = ScreenGeometry.for_screen(300, 100)
+    around = OcrLine("lock", _rect(120, 38, 70, 24), 0.9)  # OCR read it as the o of a word
+    assert [e.role for e in ScreenReader(ScriptedEngine([around])).elements(frame, geometry)] == [
+        "text"
+    ]
+    caption = OcrLine("O Large", _rect(140, 38, 90, 24), 0.9)  # read with its caption: stays
+    roles = {e.role for e in ScreenReader(ScriptedEngine([caption])).elements(frame, geometry)}
+    assert roles == {"text", "radio"}
+
+
+def test_words_move_with_the_region_that_was_read_again() -> None:
+    frame = np.full((200, 400, 3), 255, np.uint8)
+    halves = (OcrWord("a", _rect(5, 5, 10, 10), 0.9), OcrWord("b", _rect(25, 5, 10, 10), 0.9))
+    word = OcrLine("a b", _rect(5, 5, 30, 10), 0.9, halves)
+    engine = ScriptedEngine([word])
+    reader = ScreenReader(engine)
+    reader.lines(frame)
+    changed = frame.copy()
+    changed[100:120, 200:260] = 0
+    lines = reader.lines(changed)
+    assert engine.crops[1] != (200, 400)  # only the changed region was read again
+    moved = [ln for ln in lines if ln.box.left > 100]
+    assert len(moved) == 1 and moved[0].words[1].box.left - moved[0].box.left == 20
 
 
 class CountingEngine:

@@ -1,13 +1,18 @@
-"""Elements read from pixels: OCR'd text (rapidocr, offline) and input fields found by shape.
+"""Elements read from pixels: OCR'd text and words (rapidocr, offline) and drawn controls.
 
 OCR of a whole 1080p frame costs 0.5-1.5 s on 2 cores, too slow for every step. The
 `ScreenReader` keeps the last frame and its text, and on the next frame re-reads only the
 regions that changed (`perception.change`), grown to take in any old line they cut, keeping
 the rest. A form where one field changed costs one small crop instead of the whole screen.
 
-Inputs have no text of their own, so OCR alone cannot see them. `find_fields` finds them by
-shape: a near-white rectangle, wider than tall, whose four edges are white all along -
-what a text entry looks like in Tk, GTK and HTML alike.
+OCR reads a line ("15 16 17 18 19 20 21", a calendar row) as one; rapidocr also places each
+word of it (from where its characters fell in the recogniser's columns), so every word of a
+several-word line becomes an element of its own too, and "click 15" hits the 15.
+
+Inputs have no text of their own, so OCR alone cannot see them: `perception.shapes` finds
+entries, checkboxes, radios, buttons and combo boxes by their drawn shape (15-45 ms a 1080p
+frame, so every frame is searched whole). Text inside an entry or combo is its value, or its
+placeholder when it is drawn dim.
 """
 
 from __future__ import annotations
@@ -18,12 +23,12 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 import numpy as np
-from numpy.typing import NDArray
 
 from screenpilot.errors import ScreenpilotError
 from screenpilot.perception.change import Frame, changed_regions
 from screenpilot.perception.elements import Element, numbered
 from screenpilot.perception.geometry import ImageBox, Rect, ScreenBox, ScreenGeometry
+from screenpilot.perception.shapes import Control, find_controls
 
 log = logging.getLogger(__name__)
 
@@ -36,12 +41,32 @@ class OcrError(ScreenpilotError):
 
 
 @dataclass(frozen=True)
-class OcrLine:
-    """One line of text, its box in pixels of the frame it was read from, and a score."""
+class OcrWord:
+    """One word of a line (split at spaces), its box in pixels of the frame, and a score."""
 
     text: str
     box: Rect
     score: float
+
+
+@dataclass(frozen=True)
+class OcrLine:
+    """One line of text, its box in pixels of the frame it was read from, a score, and its
+    words when it has several."""
+
+    text: str
+    box: Rect
+    score: float
+    words: tuple[OcrWord, ...] = ()
+
+    def moved(self, dx: int, dy: int) -> OcrLine:
+        """The same line read from a crop whose corner is at (dx, dy) of the frame."""
+        return OcrLine(
+            self.text,
+            _shift(self.box, dx, dy),
+            self.score,
+            tuple(OcrWord(w.text, _shift(w.box, dx, dy), w.score) for w in self.words),
+        )
 
 
 class OcrEngine(Protocol):
@@ -70,23 +95,77 @@ class RapidOcr:
 
     def read(self, pixels: Frame) -> list[OcrLine]:
         # rapidocr expects BGR like OpenCV; an RGB frame reads worse on coloured text.
-        result = self._engine(np.ascontiguousarray(pixels[:, :, ::-1]))
+        result = self._engine(np.ascontiguousarray(pixels[:, :, ::-1]), return_word_box=True)
         if result.boxes is None:
             return []
+        # rapidocr drops the words of a line it could not place, which shifts the rest: words
+        # are used only when every line has its own.
+        words = getattr(result, "word_results", None)
+        if words is None or len(words) != len(result.txts):
+            words = [None] * len(result.txts)
         lines = []
-        for quad, text, score in zip(result.boxes, result.txts, result.scores, strict=True):
-            xs, ys = quad[:, 0], quad[:, 1]
-            left, top = max(0, int(xs.min())), max(0, int(ys.min()))
-            width, height = (
-                max(1, int(np.ceil(xs.max())) - left),
-                max(1, int(np.ceil(ys.max())) - top),
-            )
-            lines.append(
-                OcrLine(
-                    str(text), Rect(left=left, top=top, width=width, height=height), float(score)
-                )
-            )
+        for quad, text, score, placed in zip(
+            result.boxes, result.txts, result.scores, words, strict=True
+        ):
+            box = _quad_box(quad)
+            text = str(text).strip()  # rapidocr may end a line with a space
+            lines.append(OcrLine(text, box, float(score), split_words(text, box, placed)))
         return lines
+
+
+def _quad_box(quad: Any) -> Rect:
+    points = np.asarray(quad, dtype=float)
+    xs, ys = points[:, 0], points[:, 1]
+    left, top = max(0, int(xs.min())), max(0, int(ys.min()))
+    width = max(1, int(np.ceil(xs.max())) - left)
+    height = max(1, int(np.ceil(ys.max())) - top)
+    return Rect(left=left, top=top, width=width, height=height)
+
+
+def split_words(text: str, line: Rect, placed: Any) -> tuple[OcrWord, ...]:
+    """The words of a line with their boxes. rapidocr places whole words on Latin lines and
+    single characters on lines with CJK in them; either way its pieces are joined back into
+    the line's space-separated words. When they do not add up, each word gets its share of
+    the line's width by its characters' positions."""
+    tokens = text.split()
+    if len(tokens) < 2:
+        return ()
+    pieces = [(str(p[0]), float(p[1]), _quad_box(p[2])) for p in placed or () if p[2] is not None]
+    words: list[OcrWord] = []
+    for token in tokens:
+        taken, score, left, right = "", 1.0, line.left + line.width, line.left
+        while pieces and len(taken) < len(token):
+            piece, piece_score, box = pieces.pop(0)
+            taken += piece.replace(" ", "")
+            score = min(score, piece_score)
+            left, right = min(left, box.left), max(right, box.left + box.width)
+        # Kept within the line, at its height (rapidocr's word boxes take the line's rows).
+        left, right = max(left, line.left), min(right, line.left + line.width)
+        if taken != token or right <= left:
+            return _split_evenly(text, line)
+        box = Rect(left=left, top=line.top, width=right - left, height=line.height)
+        words.append(OcrWord(token, box, score))
+    return tuple(words)
+
+
+def _split_evenly(text: str, line: Rect) -> tuple[OcrWord, ...]:
+    """Each word's box from where its characters sit in the line, as if every character
+    were equally wide."""
+    step = line.width / max(1, len(text))
+    words, start = [], 0
+    for token in text.split():
+        start = text.index(token, start)
+        left = line.left + round(start * step)
+        right = line.left + round((start + len(token)) * step)
+        words.append(
+            OcrWord(
+                token,
+                Rect(left=left, top=line.top, width=max(1, right - left), height=line.height),
+                0.5,
+            )
+        )
+        start += len(token)
+    return tuple(words)
 
 
 def _overlaps(a: Rect, b: Rect) -> bool:
@@ -96,6 +175,10 @@ def _overlaps(a: Rect, b: Rect) -> bool:
         and a.top < b.top + b.height
         and b.top < a.top + a.height
     )
+
+
+def _shift(box: Rect, dx: int, dy: int) -> Rect:
+    return Rect(left=box.left + dx, top=box.top + dy, width=box.width, height=box.height)
 
 
 def _union(a: Rect, b: Rect) -> Rect:
@@ -135,23 +218,15 @@ class ScreenReader:
         return lines
 
     def elements(self, frame: Frame, geometry: ScreenGeometry) -> list[Element]:
-        """OCR text and pixel-found fields as elements in the screen frame."""
-        found = [
-            Element(
-                id="",
-                role="text",
-                name=ln.text,
-                box=_to_screen(ln.box, geometry),
-                source="ocr",
-                score=min(1.0, ln.score),
-            )
-            for ln in self.lines(frame)
-            if ln.score >= self.min_score and ln.text.strip()
-        ]
-        found += [
-            Element(id="", role="field", box=_to_screen(r, geometry), source="pixels")
-            for r in find_fields(frame)
-        ]
+        """OCR'd lines, the words of several-word lines, and drawn controls (with the text
+        inside an entry or combo as its value or placeholder), in the screen frame."""
+        lines = [ln for ln in self.lines(frame) if ln.score >= self.min_score and ln.text.strip()]
+        found = []
+        for ln in lines:
+            found.append(_text(ln.text, ln.box, ln.score, geometry))
+            found += [_text(w.text, w.box, w.score, geometry) for w in ln.words]
+        controls = [c for c in find_controls(frame) if not _in_a_word(c, lines)]
+        found += [_control(c, lines, frame, geometry) for c in controls]
         return numbered(found, "ocr")
 
     def read_region(self, frame: Frame, region: Rect) -> list[OcrLine]:
@@ -183,19 +258,7 @@ class ScreenReader:
         ]
         if crop.size == 0:
             return []
-        return [
-            OcrLine(
-                ln.text,
-                Rect(
-                    left=ln.box.left + region.left,
-                    top=ln.box.top + region.top,
-                    width=ln.box.width,
-                    height=ln.box.height,
-                ),
-                ln.score,
-            )
-            for ln in self.engine.read(crop)
-        ]
+        return [ln.moved(region.left, region.top) for ln in self.engine.read(crop)]
 
 
 def _to_screen(box: Rect, geometry: ScreenGeometry) -> ScreenBox:
@@ -205,43 +268,103 @@ def _to_screen(box: Rect, geometry: ScreenGeometry) -> ScreenBox:
     )
 
 
-def find_fields(
-    frame: Frame,
-    *,
-    brightness: int = 245,
-    min_width: int = 40,
-    min_height: int = 14,
-    max_height: int = 200,
-) -> list[Rect]:
-    """Boxes of text-entry-looking rectangles: near-white, wider than tall, white edges."""
-    try:
-        import cv2
-    except ImportError:
-        raise OcrError("finding fields needs OpenCV: pip install 'screenpilot[ocr]'") from None
-    gray = cv2.cvtColor(frame, cv2.COLOR_RGB2GRAY)
-    _, mask = cv2.threshold(gray, brightness - 1, 1, cv2.THRESH_BINARY)
-    count, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=4)
-    h, w = mask.shape
-    fields = []
-    for i in range(1, count):
-        x, y, bw, bh, area = (int(v) for v in stats[i])
-        if not (min_width <= bw and min_height <= bh <= max_height and bw >= 1.5 * bh):
-            continue
-        if bw * bh > 0.1 * w * h or area < 0.5 * bw * bh:
-            continue
-        own = labels[y : y + bh, x : x + bw] == i
-        if _edges_solid(own):
-            fields.append(Rect(left=x, top=y, width=bw, height=bh))
-    return fields
-
-
-def _edges_solid(own: NDArray[np.bool_], share: float = 0.9) -> bool:
-    return bool(
-        own[0].mean() >= share
-        and own[-1].mean() >= share
-        and own[:, 0].mean() >= share
-        and own[:, -1].mean() >= share
+def _text(text: str, box: Rect, score: float, geometry: ScreenGeometry) -> Element:
+    return Element(
+        id="",
+        role="text",
+        name=text,
+        box=_to_screen(box, geometry),
+        source="ocr",
+        score=min(1.0, score),
     )
+
+
+def _in_a_word(control: Control, lines: Sequence[OcrLine]) -> bool:
+    """A checkbox or radio that OCR read as a letter within a word (a round 'o' in a label):
+    it lies inside a line that goes on to both sides of it. An indicator OCR took in with its
+    caption ("O Large", "Remember me [x]") stays."""
+    if control.kind not in ("checkbox", "radio"):
+        return False
+    box, half = control.box, control.box.width // 2
+    return any(
+        _holds(ln.box, box)
+        and box.left - ln.box.left > half
+        and (ln.box.left + ln.box.width) - (box.left + box.width) > half
+        for ln in lines
+    )
+
+
+def _holds(outer: Rect, inner: Rect) -> bool:
+    """`inner`'s middle lies in `outer`."""
+    x, y = inner.left + inner.width // 2, inner.top + inner.height // 2
+    return outer.left <= x < outer.left + outer.width and outer.top <= y < outer.top + outer.height
+
+
+def _control(
+    control: Control, lines: Sequence[OcrLine], frame: Frame, geometry: ScreenGeometry
+) -> Element:
+    states: frozenset[str] = frozenset()
+    if control.checked is not None:
+        states = frozenset({"checkable", "checked"} if control.checked else {"checkable"})
+    value = placeholder = ""
+    if control.kind in ("entry", "combo"):
+        # OCR pads its boxes by several pixels: a line is inside when its middle is.
+        inside = [ln for ln in lines if _holds(control.box, ln.box)]
+        shown = text_in(inside)
+        face = _shrunk(control.box, 3)
+        if shown and all(_dim(frame, _clipped(ln.box, face)) for ln in inside):
+            placeholder = shown
+        else:
+            value = shown
+    return Element(
+        id="",
+        role=control.kind,
+        value=value,
+        placeholder=placeholder,
+        states=states,
+        box=_to_screen(control.box, geometry),
+        source="pixels",
+        score=control.confidence,
+    )
+
+
+def _shrunk(box: Rect, by: int) -> Rect:
+    return Rect(
+        left=box.left + by,
+        top=box.top + by,
+        width=max(1, box.width - 2 * by),
+        height=max(1, box.height - 2 * by),
+    )
+
+
+def _clipped(box: Rect, within: Rect) -> Rect | None:
+    left, top = max(box.left, within.left), max(box.top, within.top)
+    right = min(box.left + box.width, within.left + within.width)
+    bottom = min(box.top + box.height, within.top + within.height)
+    if right <= left or bottom <= top:
+        return None
+    return Rect(left=left, top=top, width=right - left, height=bottom - top)
+
+
+#: Placeholders are drawn at about half the contrast text has (GTK, Qt: the text colour at
+#: half alpha; Chromium: #757575 on white); values reach nearly the full contrast.
+DIM_CONTRAST = 0.7
+
+
+def _dim(frame: Frame, box: Rect | None) -> bool:
+    """The text in `box` is drawn faint: its darkest (or, on a dark face, brightest) strokes
+    stay far from the full contrast its background allows."""
+    if box is None:
+        return False
+    crop = frame[box.top : box.top + box.height, box.left : box.left + box.width]
+    if crop.size == 0:
+        return False
+    luma = crop.mean(axis=2) if crop.ndim == 3 else crop.astype(float)
+    face = float(np.median(luma))
+    # The 99.5th percentile, not the maximum: one stray pixel (a caret, a border) is not text.
+    strongest = float(np.percentile(np.abs(luma - face), 99.5))
+    possible = max(face, 255.0 - face)
+    return possible > 0 and strongest < DIM_CONTRAST * possible
 
 
 def text_in(lines: Sequence[OcrLine]) -> str:
