@@ -126,14 +126,7 @@ def doctor(
         "mss, pyautogui",
         "pip install 'screenpilot[desktop]'",
     )
-    from screenpilot.devices.atspi import load_pyatspi
-
-    _check(
-        "AT-SPI",
-        load_pyatspi() is not None,
-        "accessibility trees",
-        "apt-get install python3-pyatspi at-spi2-core; run apps in a D-Bus session",
-    )
+    _accessibility_checks()
     ocr = bool(have("rapidocr") and have("onnxruntime"))
     _check("OCR models", ocr, "rapidocr (bundled models)", "pip install 'screenpilot[ocr]'")
     _check(
@@ -180,3 +173,60 @@ def doctor(
                 f"{server}: {error}",
                 "start vllm serve or screenpilot serve-model",
             )
+
+
+#: What a browser needs to show its pages to AT-SPI (the session's IsEnabled must be true as it
+#: starts, which any screenpilot Desktop, and doctor, make sure of).
+BROWSER_FLAGS = "--force-renderer-accessibility"
+
+
+def _accessibility_checks() -> None:
+    """Session bus, AT-SPI, the IsEnabled switch (turned on), and the applications whose trees
+    can be read right now."""
+    from screenpilot.devices import a11y_bus
+    from screenpilot.devices.atspi import AccessibilityReader, load_pyatspi
+
+    address = os.environ.get("DBUS_SESSION_BUS_ADDRESS", "")
+    status = a11y_bus.switch_on()
+    _check(
+        "session bus",
+        status.session_bus,
+        address or "no DBUS_SESSION_BUS_ADDRESS",
+        "run inside a desktop session, or `dbus-run-session -- screenpilot ...`",
+    )
+    if not status.session_bus:
+        return
+    pyatspi = load_pyatspi()
+    if status.problem:
+        detail = status.problem
+    elif pyatspi is None:
+        detail = "python3-pyatspi is not installed"
+    else:
+        detail = f"pyatspi; accessibility bus {status.a11y_bus or '?'}"
+    _check(
+        "AT-SPI",
+        pyatspi is not None and not status.problem,
+        detail,
+        "apt-get install python3-pyatspi at-spi2-core",
+    )
+    if status.was_enabled is None:
+        return
+    if status.switched_on:
+        detail = "IsEnabled was false; set to true now (programs started from now on expose trees)"
+    else:
+        detail = "IsEnabled was already true"
+    _check("accessibility on", status.enabled, detail, "see the AT-SPI line")
+    if pyatspi is not None:
+        apps = AccessibilityReader(pyatspi).census(seconds=3.0)
+        listed = ", ".join(f"{name} ({count} nodes)" for name, count in apps)
+        _check(
+            "accessible apps",
+            bool(apps),
+            listed or "none is running",
+            "start programs after this check (Qt apps and browsers already open stay dark)",
+        )
+    out.print(
+        f"{'':4} {'browsers':<22} start Chromium, Chrome or Electron apps with {BROWSER_FLAGS}"
+        " after accessibility is on (or with ACCESSIBILITY_ENABLED=1 in their environment);"
+        " restart any that were open before"
+    )

@@ -1,5 +1,5 @@
 """The Linux/X desktop as a device: mss screenshots, pyautogui input, xclip for Unicode text,
-AT-SPI elements when an accessibility bus is there.
+AT-SPI elements when an accessibility bus is there (switched on for programs started later).
 
 pyautogui and mss are imported when a `Desktop` is made, not when this module is imported,
 so that `import screenpilot` works without a display. pyautogui's fail-safe stays on (a
@@ -17,12 +17,15 @@ from typing import Any
 
 import numpy as np
 
+from screenpilot.devices import a11y_bus
+from screenpilot.devices.a11y_windows import arrange, match_window
 from screenpilot.devices.atspi import AccessibilityReader, load_pyatspi
 from screenpilot.devices.protocol import Direction, SystemButtonName, UnsupportedActionError
 from screenpilot.devices.x11_clipboard import Clipboard
+from screenpilot.devices.x11_windows import ActiveWindow, active_window
 from screenpilot.errors import ScreenpilotError
 from screenpilot.perception.elements import Element
-from screenpilot.perception.geometry import Rect, ScreenGeometry, ScreenPoint
+from screenpilot.perception.geometry import Rect, ScreenBox, ScreenGeometry, ScreenPoint
 from screenpilot.perception.screenshot import Screenshot
 
 log = logging.getLogger(__name__)
@@ -88,7 +91,8 @@ class Desktop:
 
     `monitor` follows mss: 0 is the union of all monitors, 1.. each monitor. `region`, in
     pixels of that monitor, limits what screenshots show. `accessibility` reads AT-SPI
-    elements when a D-Bus session with pyatspi is available.
+    elements when a D-Bus session with pyatspi is available, and switches the session's
+    accessibility on (`a11y_bus.switch_on`) so that programs started afterwards expose theirs.
     """
 
     def __init__(
@@ -138,6 +142,9 @@ class Desktop:
                 screen=screen, capture=screen.size, crop=region, image=region.size
             )
         self._clipboard: Clipboard | None = None
+        self._x: Any = None  # python-xlib connection for window queries, opened when asked
+        #: What switching accessibility on found (None with `accessibility=False`).
+        self.accessibility_status = a11y_bus.switch_on() if accessibility else None
         pyatspi = load_pyatspi() if accessibility else None
         self._a11y = AccessibilityReader(pyatspi) if pyatspi is not None else None
 
@@ -146,6 +153,9 @@ class Desktop:
         """Release the screen grabber and end any helper process (xclip)."""
         if self._clipboard is not None:
             self._clipboard.close()
+        if self._x is not None:
+            self._x.close()
+            self._x = None
         self._mss.close()
 
     def __enter__(self) -> Desktop:
@@ -179,11 +189,39 @@ class Desktop:
         return Screenshot(raw=bgra, geometry=self._geometry, taken_at=time.time(), layout="BGRA")
 
     def elements(self) -> list[Element]:
-        """Accessibility elements inside the captured area (empty without AT-SPI)."""
+        """Accessibility elements inside the captured area (empty without AT-SPI).
+
+        Those of the active window carry the state 'active-window': AT-SPI's STATE_ACTIVE
+        says which, or, when no window has it, the X active window does. A modal dialog hides
+        the other windows of its application.
+        """
         if self._a11y is None:
             return []
+        read = self._a11y.read()
+        fallback = None
+        if read.windows and not any(w.active for w in read.windows):
+            x = self._active_window()
+            if x is not None:
+                fallback = match_window(read.windows, pid=x.pid, title=x.title, box=x.box)
         shown = self._geometry.shown_box
-        return [e for e in self._a11y.elements() if shown.contains(e.box.center)]
+        return [e for e in arrange(read, fallback) if shown.contains(e.box.center)]
+
+    def active_window_box(self) -> ScreenBox | None:
+        """The client area of the X active window (`_NET_ACTIVE_WINDOW`) in the screen frame,
+        or None when the window manager names none."""
+        x = self._active_window()
+        return x.box if x is not None else None
+
+    def _active_window(self) -> ActiveWindow | None:
+        from Xlib import display as xdisplay
+        from Xlib.error import ConnectionClosedError, DisplayError
+
+        try:
+            if self._x is None:
+                self._x = xdisplay.Display(self.display)
+            return active_window(self._x)
+        except (DisplayError, ConnectionClosedError, OSError) as error:
+            raise DesktopError(f"lost the X server at DISPLAY={self.display}: {error}") from None
 
     # ------------------------------------------------------------------ acting
     def move(self, point: ScreenPoint) -> None:

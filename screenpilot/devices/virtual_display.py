@@ -141,7 +141,9 @@ def x_session(width: int = 1920, height: int = 1080) -> Iterator[XSession]:
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,  # its activation chatter is not the user's business
             start_new_session=True,
-            env=env,
+            # Services it starts (the AT-SPI bus launcher) keep their settings in memory: a
+            # test switching accessibility on must not write the user's dconf database.
+            env={**env, "GSETTINGS_BACKEND": "memory"},
         )
         assert bus.stdout is not None
         env["DBUS_SESSION_BUS_ADDRESS"] = bus.stdout.readline().decode().strip()
