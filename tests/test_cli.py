@@ -83,6 +83,7 @@ def test_tool_call_command_prints_the_action_and_exits_2_on_bad_input() -> None:
         "target": {"x": 640.0, "y": 360.0, "kind": "point"},
         "button": "left",
         "count": 1,
+        "ensure": None,
     }
     bad = run("tool-call", '{"name": "computer_use", "arguments": {"action": "wait"}}')
     assert bad.returncode == 2
