@@ -307,6 +307,11 @@ def _check(
     return all(ok for ok, _ in verdicts), "; ".join(text for _, text in verdicts)
 
 
+def _close(device: Any) -> None:
+    if hasattr(device, "close"):
+        device.close()
+
+
 def _allow_all(action: object, reason: str) -> bool:
     """The suite's author said yes beforehand (`confirm: true`)."""
     return True
@@ -379,8 +384,12 @@ def _run_one(
         fill = {"suite": str(path.resolve().parent), "tmp": tmp}
         start = time.monotonic()
         program: _Program | None = None
+        device: Any = None
         try:
             env = {**os.environ, **{str(k): _fill(v, fill) for k, v in task.get("env", {}).items()}}
+            # The device first: a desktop switches accessibility on, and Qt and Chromium expose
+            # their trees only when it is on before they start.
+            device = make_device()
             if task.get("setup"):
                 cwd = _fill(task["cwd"], fill) if task.get("cwd") else None
                 program = _Program(_argv(task["setup"], fill), env, cwd, Path(logs))
@@ -392,20 +401,17 @@ def _run_one(
                 except ScreenpilotError as error:
                     said = program.stderr_tail() if program is not None else ""
                     raise PolicyError(f"{error}{f' (it said: {said})' if said else ''}") from None
-            device = make_device()
-            try:
-                agent = Agent(
-                    device,
-                    make_policy({**task, **fill, "instruction": instruction}),
-                    reader=reader,
-                    output=output,
-                    budgets=Budgets(max_seconds=float(task.get("timeout", 120))),
-                    confirm=_allow_all if task.get("confirm") else refuse_all,
-                )
-                ran = agent.run(instruction)
-            finally:
-                if hasattr(device, "close"):
-                    device.close()
+            agent = Agent(
+                device,
+                make_policy({**task, **fill, "instruction": instruction}),
+                reader=reader,
+                output=output,
+                budgets=Budgets(max_seconds=float(task.get("timeout", 120))),
+                confirm=_allow_all if task.get("confirm") else refuse_all,
+            )
+            ran = agent.run(instruction)
+            _close(device)
+            device = None
             if task.get("after"):
                 # Whatever became of it, the check tells.
                 with contextlib.suppress(OSError, subprocess.TimeoutExpired):
@@ -437,6 +443,8 @@ def _run_one(
         except ScreenpilotError as error:
             return result(False, "error", str(error))
         finally:
+            if device is not None:
+                _close(device)
             if program is not None:
                 program.stop()
 
