@@ -185,6 +185,21 @@ def test_a_toolbar_is_not_an_entry_and_a_selection_is_part_of_its_entry() -> Non
     assert found == [("button", 20, 20), ("button", 130, 20), ("entry", 10, 100)]
 
 
+def test_phone_sized_boxes_are_found_too() -> None:
+    # A phone at 3x density draws a one-line entry ~140 px tall and a WebView's text area
+    # taller still; the simulated phone's login and notes screens draw both.
+    from screenpilot.devices.simulated_phone import SimulatedPhone
+
+    phone = SimulatedPhone()
+    seen = {}
+    for app in ("com.example.login", "com.example.notes"):
+        phone._open(app)
+        frame = np.asarray(phone.render().convert("RGB"))
+        seen[app] = [(c.kind, c.box.top, c.box.height) for c in find_controls(frame)]
+    assert seen["com.example.login"][:2] == [("entry", 500, 141), ("entry", 780, 141)]
+    assert ("entry", 500, 161) in seen["com.example.notes"]
+
+
 def test_frames_without_controls_give_none() -> None:
     for shape in [(0, 0, 3), (1, 1, 3), (5, 400, 3), (10, 10, 3), (1080, 1920, 3)]:
         assert find_controls(np.full(shape, 128, np.uint8)) == []

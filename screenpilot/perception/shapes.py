@@ -35,8 +35,9 @@ Kind = Literal["entry", "checkbox", "radio", "button", "combo", "field"]
 
 #: Indicator sides in pixels: Tk's classic check is 11 px, GTK at 200% draws 32 px.
 SMALL_SIDE = (9, 44)
-#: Heights of one-line boxes (entries, buttons, combos), 100% to 200% scale with room.
-BOX_HEIGHT = (14, 110)
+#: Heights of boxes (entries, buttons, combos, text areas): 100% to 200% desktop scale, and
+#: phones, whose one-line entry is ~150 px at 3x density.
+BOX_HEIGHT = (14, 200)
 
 
 @dataclass(frozen=True)
