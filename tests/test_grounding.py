@@ -354,3 +354,24 @@ def test_not_found_says_what_was_read_and_why() -> None:
 def test_typing_never_picks_a_button_that_shares_the_name() -> None:
     form = [el("button", "Search", 300, 10, 380, 40, source="a11y")]
     assert not isinstance(ground("Search", form, intent="type"), Found)
+
+
+def test_in_the_dialog_means_inside_the_innermost_dialog() -> None:
+    browser = [
+        el("window", "Blog - Chromium", 0, 0, 1920, 1080, source="a11y"),
+        el("button", "Close", 1444, 40, 1475, 79, source="a11y"),  # the window's
+        el("button", "Close", 326, 46, 353, 73, source="a11y"),  # a tab's
+        el("window", "Subscribe", 700, 400, 1200, 700, source="a11y", states={"dialog"}),
+        el("button", "Close", 950, 438, 987, 472, source="a11y"),
+    ]
+    assert isinstance(ground("the close button", browser, intent="click"), Ambiguous)
+    result = ground("the close button in the dialog", browser, intent="click")
+    assert isinstance(result, Found), result
+    assert result.box.x1 == 950
+    assert isinstance(ground("the close button in the dialog", browser[:3]), NotFound)
+
+
+def test_a_day_of_the_month_is_its_number() -> None:
+    days = [el("text", str(d), 10 + 30 * d, 100, 30 + 30 * d, 120) for d in range(1, 29)]
+    result = ground("the 15th", days, intent="click")
+    assert isinstance(result, Found) and result.element.name == "15"

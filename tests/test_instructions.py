@@ -58,6 +58,7 @@ def key(chord: str) -> Key:
 
 
 CLOSE = click("the close button")
+CLOSE_DIALOG = click("the close button in the dialog")  # first; then Escape, then CLOSE
 
 TABLE: list[tuple[str, list[Any]]] = [
     # The brief's own phrasings.
@@ -198,7 +199,7 @@ TABLE: list[tuple[str, list[Any]]] = [
     ("click ‘Save’", [click("Save")]),
     ("click Save and Close", [click("Save and Close")]),
     ("click Save and continue", [click("Save and continue")]),
-    ("click Save and close the dialog", [click("Save"), CLOSE]),
+    ("click Save and close the dialog", [click("Save"), CLOSE_DIALOG]),
     ("click OK and then click Close", [click("OK"), click("Close")]),
     ("click Yes, I agree", [click("Yes, I agree")]),
     ("click Don't save", [click("Don't save")]),
@@ -239,7 +240,7 @@ TABLE: list[tuple[str, list[Any]]] = [
     ("pick 'Extra large' from Size", [click("Size"), click("Extra large")]),
     ("select all", [key("ctrl+a")]),
     # Closing.
-    ("close the dialog", [CLOSE]),
+    ("close the dialog", [CLOSE_DIALOG]),
     ("close the window", [CLOSE]),
     ("Close the window by clicking the ×", [CLOSE]),
     ("close", [CLOSE]),
@@ -470,6 +471,26 @@ def test_a_value_that_is_not_in_a_list_is_typed() -> None:
         click("OK"),
     ]
     assert ok and message == "all 3 steps done"
+
+
+def test_a_dialog_without_its_own_close_control_is_closed_with_escape() -> None:
+    ran, _, ok = _run(
+        RulesPolicy(), "close the dialog", {"the close button in the dialog": [False, False]}
+    )
+    assert ok and [s.action for s in ran] == [CLOSE_DIALOG, CLOSE_DIALOG, Key(keys=["escape"])]
+
+
+def test_an_option_whose_holder_is_not_a_list_is_clicked_where_it_is() -> None:
+    # "the calendar" is no list to open: the day is clicked directly.
+    ran, _, ok = _run(
+        RulesPolicy(), "pick the 15th in the calendar", {"the calendar": [False, False]}
+    )
+    assert ok
+    assert [s.action for s in ran] == [
+        click("the calendar"),
+        click("the calendar"),
+        click("the 15th"),
+    ]
 
 
 def test_a_value_in_a_list_is_picked() -> None:

@@ -204,5 +204,11 @@ def _contains(seen: str, typed: str) -> bool:
 def _runs_on(seen: str, typed: str) -> bool:
     """Whether every place the typed text shows up is glued to more letters or digits of
     the same word ("421" when "42" replaced a "1"): the old text was not cleared."""
-    words = [w for w in seen.split() if _fold(typed) in _fold(w)]
-    return bool(words) and all(_fold(w).strip(".,:;") != _fold(typed) for w in words)
+    want = _fold(typed)
+    words = [_fold(w).strip(".,:;") for w in seen.split() if want in _fold(w)]
+    # OCR reads the text caret after the last letter as "|", "l" or "I".
+    return bool(words) and all(w != want and _caret_off(w) != want for w in words)
+
+
+def _caret_off(word: str) -> str:
+    return word[:-1] if word[-1:] in ("|", "l", "i", "!") else word

@@ -21,7 +21,7 @@ import sys
 import time
 from typing import Any
 
-from screenpilot.devices.a11y_windows import TreeRead, Window, arrange, window_id
+from screenpilot.devices.a11y_windows import DIALOG_ROLES, TreeRead, Window, arrange, window_id
 from screenpilot.perception.elements import Element, Role
 from screenpilot.perception.geometry import ScreenBox
 
@@ -39,6 +39,8 @@ _ROLES: dict[str, Role] = {
     "label": "text", "static": "text", "heading": "text", "paragraph": "text",
     "caption": "text",
     "link": "link", "menu item": "menu", "menu": "menu", "page tab": "tab",
+    # A dialog inside a page (role="dialog", <dialog>) is a window of its own to a person.
+    "dialog": "window", "alert": "window",
 }  # fmt: skip
 _STATES = ("checked", "focused", "editable", "enabled", "sensitive", "selected", "checkable")
 #: Attributes that carry an input's hint text (GTK, Chromium).
@@ -156,6 +158,7 @@ class AccessibilityReader:
                             id="",
                             role="window",
                             name=window.name,
+                            states=frozenset({"dialog"} if window.role in DIALOG_ROLES else ()),
                             box=window.box,
                             source="a11y",
                             window=window.id,
@@ -243,6 +246,8 @@ class AccessibilityReader:
             held.add("checkable")
         if role_name == "password text":
             held.add("password")
+        if role_name in DIALOG_ROLES:
+            held.add("dialog")
         value = placeholder = ""
         if role == "entry":
             atspi = self._atspi

@@ -59,6 +59,11 @@ ROLE_WORDS: list[tuple[str, frozenset[Role]]] = [
     ("link", frozenset({"link"})),
     ("tab", frozenset({"tab"})),
     ("label", frozenset({"text"})),
+    ("dialog", frozenset({"window"})),
+    ("window", frozenset({"window"})),
+    ("popup", frozenset({"window"})),
+    ("pop-up", frozenset({"window"})),
+    ("modal", frozenset({"window"})),
 ]
 # "search box" names the role and also what the box is for.
 _ROLE_NAMES = {"search field": "search", "search box": "search"}
@@ -66,7 +71,7 @@ RELATIONS = {
     "to the right of": "right", "right of": "right", "next to": "right", "beside": "right",
     "after": "right", "to the left of": "left", "left of": "left", "below": "below",
     "under": "below", "underneath": "below", "beneath": "below", "above": "above",
-    "over": "above",
+    "over": "above", "in": "in", "inside": "in", "within": "in", "of": "in",
 }  # fmt: skip
 _ORDINALS = {
     "first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7,
@@ -74,6 +79,7 @@ _ORDINALS = {
 }  # fmt: skip
 _ORDINAL = re.compile(r"^(?:(?P<word>[a-z]+)|(?P<n>\d+)(?:st|nd|rd|th))\s+", re.I)
 _ARTICLES = re.compile(r"^(?:the|a|an)\s+", re.I)
+_DAY = re.compile(r"^(?P<n>\d{1,2})(?:st|nd|rd|th)$", re.I)
 _QUOTED = re.compile(r"(?:^|(?<=\s))[\"“'‘](?P<name>[^\"”'’]+)[\"”'’](?=\s|$)")
 #: A sign and the other signs a person may type for it.
 _SYMBOL_EQUIVALENTS = [
@@ -142,7 +148,9 @@ def parse_description(text: str) -> Query:
             ordinal, words = n, words[m.end() :]
     roles, name = _take_role(words)
     if not roles:
-        return Query(text=clean, name=words.strip(), ordinal=ordinal)
+        # "the 15th" of a calendar is the day that reads 15.
+        day = _DAY.match(words.strip())
+        return Query(text=clean, name=day["n"] if day else words.strip(), ordinal=ordinal)
     return Query(text=clean, name=name, roles=roles, ordinal=ordinal, whole=words.strip())
 
 

@@ -16,6 +16,7 @@ wins; otherwise the answer is `Ambiguous` with the close candidates, never a sil
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -44,6 +45,8 @@ CONTROL_ROLES: frozenset[Role] = frozenset(
 )
 _CHECKABLE: frozenset[Role] = frozenset({"checkbox", "radio"})
 ACTIVE = "active-window"
+
+_DIALOG = re.compile(r"\b(?:dialog|popup|pop-up|modal)\b", re.I)
 
 #: A best score under this is no match.
 MIN_SCORE = 0.6
@@ -222,6 +225,8 @@ def _rank_related(
     anchors = [
         a for a in _rank(anchor_query, anchor_roles, elements, "any") if a.score >= MIN_SCORE
     ]
+    if query.relation == "in":
+        return _rank_inside(query, roles, anchors, elements)
     # "The field right of Name" is measured from the label "Name", not from an input that
     # an accessibility tree also named "Name".
     roles = roles or INPUT_ROLES
@@ -242,6 +247,39 @@ def _rank_related(
         score = anchors[0].score / (1 + gap / 1000)
         candidates.append(Candidate(element, score, f"{query.relation} of {anchor.name!r}"))
     return _best_first(candidates)
+
+
+def _rank_inside(
+    query: Query, roles: frozenset[Role], anchors: list[Candidate], elements: Sequence[Element]
+) -> list[Candidate]:
+    """'The close button in the dialog': what matches the head inside the anchor's box.
+    A bare role as anchor ("the dialog") means the innermost one that holds a match: the
+    dialog, not the browser window around it."""
+    if query.anchor is None or not query.anchor.name:
+        anchors.sort(key=lambda a: a.element.box.width * a.element.box.height)
+    if query.anchor is not None and _DIALOG.search(query.anchor.text):
+        # "the dialog" is a dialog, never the application window around it.
+        anchors = [a for a in anchors if "dialog" in a.element.states]
+    if query.name:
+        head = Query(text=query.name, name=query.name, roles=query.roles)
+        matches = [c for c in _rank(head, roles, elements, "click") if c.score >= MIN_SCORE]
+    else:
+        matches = [Candidate(e, 0.9, "role") for e in elements if e.role in roles]
+    for anchor in anchors:
+        box = anchor.element.box
+        inside = [
+            Candidate(c.element, c.score * anchor.score, f"in {anchor.element.name!r}", c.label)
+            for c in matches
+            if c.element is not anchor.element and _within(c.element.box, box)
+        ]
+        if inside:
+            return _best_first(inside)
+    return []
+
+
+def _within(inner: ScreenBox, outer: ScreenBox) -> bool:
+    c = inner.center
+    return outer.x1 <= c.x <= outer.x2 and outer.y1 <= c.y <= outer.y2 and inner != outer
 
 
 def _nth(

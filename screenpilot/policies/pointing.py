@@ -15,6 +15,7 @@ from screenpilot.policies.base import Step
 from screenpilot.policies.clauses import (
     LABEL_VERBS,
     MASKED,
+    Choice,
     Clause,
     ClauseError,
     Part,
@@ -33,12 +34,31 @@ CLOSE_WORDS = re.compile(
 )
 CLOSE_SIGNS = re.compile(r"^(?:the\s+)?[×✕✖╳](?:\s+(?:button|icon|sign|mark))?$")
 _CLOSE = Description(text="the close button")
+_CLOSE_IN_DIALOG = Description(text="the close button in the dialog")
+_DIALOG_WORDS = re.compile(r"\b(?:dialog|popup|pop-up|modal|overlay|prompt|alert)\b", re.I)
 
 
 def close_step(clause: Clause) -> Step:
     # The close control, whatever it looks like (grounding knows x, ×, ✕); never Alt+F4,
     # which closes whatever has the focus.
     return clause.step(Click(target=_CLOSE), "the window or dialog closes")
+
+
+def close_part(clause: Clause, what: str) -> Part:
+    """Closing something. A dialog is closed by its own close control, else by Escape (GTK,
+    Qt and web dialogs all take it; a page without one shows no change, so the step fails
+    without harm), else by the one close control on the screen; anything else by its close
+    control."""
+    if not _DIALOG_WORDS.search(what):
+        return close_step(clause)
+    effect = "the dialog closes"
+    return Choice(
+        readings=(
+            (clause.step(Click(target=_CLOSE_IN_DIALOG), effect),),
+            (clause.step(Key(keys=["escape"]), effect),),
+            (close_step(clause),),
+        )
+    )
 
 
 def _click_target(clause: Clause, span: str) -> Description:
@@ -176,7 +196,7 @@ def _drag(clause: Clause, m: re.Match[str]) -> list[Part]:
 
 @READERS(r"^(?:close|exit|quit|dismiss)\b(?P<x>.*)$")
 def _close_reader(clause: Clause, m: re.Match[str]) -> list[Part]:
-    return [close_step(clause)]
+    return [close_part(clause, m["x"])]
 
 
 @READERS(r"^[\ue000-\uefff]$")

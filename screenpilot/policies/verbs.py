@@ -26,6 +26,7 @@ from screenpilot.policies import filling, pointing
 from screenpilot.policies.base import Step
 from screenpilot.policies.clauses import (
     MASKED,
+    Choice,
     Clause,
     ClauseError,
     Part,
@@ -38,7 +39,7 @@ from screenpilot.policies.clauses import (
     verb_kind,
 )
 from screenpilot.policies.filling import items, toggles
-from screenpilot.policies.pointing import CLOSE_SIGNS, CLOSE_WORDS, close_step
+from screenpilot.policies.pointing import CLOSE_SIGNS, CLOSE_WORDS, close_part
 
 # The order matters where patterns overlap: "Close the window by clicking the x" before
 # "close", "check that Saved appears" before "check", "press back" before "press",
@@ -77,7 +78,7 @@ def _by_doing(clause: Clause, m: re.Match[str]) -> list[Part]:
     # "Close the window by clicking the x": the "by" part says what to do.
     closing = re.match(r"(?:close|exit|quit|dismiss)\b", m["purpose"], re.I)
     if closing and (CLOSE_WORDS.match(trim(m["x"])) or CLOSE_SIGNS.match(trim(m["x"]))):
-        return [close_step(clause)]
+        return [close_part(clause, m["purpose"])]
     verb = {"hitt": "hit", "choos": "choose"}.get(m["how"].lower(), m["how"].lower())
     parts = read(Clause(f"{verb} {m['x']}", clause.quotes))
     return [replace(p, thought=clause.written()) if isinstance(p, Step) else p for p in parts]
@@ -235,10 +236,14 @@ def _select(clause: Clause, m: re.Match[str]) -> list[Part]:
     steps: list[Part] = []
     for item in items(value):
         option = clause.target(item)
-        steps += [
+        pick = (
             clause.step(Click(target=opener), f"{opener.text} opens"),
             clause.step(Click(target=option), f"{option.text} is chosen in {opener.text}"),
-        ]
+        )
+        # What holds the option may not be a list to open (a calendar, a group of radio
+        # buttons, a list already shown): then the option is clicked where it is.
+        direct = (clause.step(Click(target=option), f"{option.text} is selected"),)
+        steps.append(Choice(readings=(pick, direct)))
     return steps
 
 
