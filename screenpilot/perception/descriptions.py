@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import difflib
 import re
+import unicodedata
 from dataclasses import dataclass
 
 from screenpilot.perception.elements import INPUT_ROLES, Role
@@ -182,7 +183,8 @@ def normal(text: str) -> str:
 
 
 def _symbols(text: str) -> str:
-    return "".join(text.split())
+    # NFKC: OCR reads a lone parenthesis as the full-width one of CJK text.
+    return "".join(unicodedata.normalize("NFKC", text).split())
 
 
 def is_symbolic(text: str) -> bool:

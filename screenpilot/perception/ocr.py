@@ -25,6 +25,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from screenpilot.errors import ScreenpilotError
+from screenpilot.perception.captions import CaptionReader
 from screenpilot.perception.change import Frame, changed_regions
 from screenpilot.perception.elements import Element, numbered
 from screenpilot.perception.geometry import ImageBox, Rect, ScreenBox, ScreenGeometry
@@ -92,6 +93,20 @@ class RapidOcr:
                 "Det.limit_side_len": 2048,
             }
         )
+
+    def recognise(self, crops: Sequence[Frame]) -> list[tuple[str, float]]:
+        """One line of text read from each crop by the recogniser alone (no detection):
+        the captions of buttons too small for the detector."""
+        from rapidocr.ch_ppocr_rec import TextRecInput
+
+        if not crops:
+            return []
+        # The engine's own recogniser, loaded once; calling the engine with use_det=False
+        # would switch detection off for every later call too.
+        recogniser = self._engine._load_rec_model()
+        bgr = [np.ascontiguousarray(c[:, :, ::-1]) for c in crops]
+        out = recogniser(TextRecInput(img=bgr))
+        return [(str(t), float(s)) for t, s in zip(out.txts or (), out.scores, strict=True)]
 
     def read(self, pixels: Frame) -> list[OcrLine]:
         # rapidocr expects BGR like OpenCV; an RGB frame reads worse on coloured text.
@@ -194,6 +209,10 @@ class ScreenReader:
     def __init__(self, engine: OcrEngine, *, min_score: float = 0.5) -> None:
         self.engine = engine
         self.min_score = min_score
+        # An engine that can also recognise a crop on its own names buttons the detector
+        # passed over (a calculator's "7").
+        recognise = getattr(engine, "recognise", None)
+        self._captions = CaptionReader(engine) if callable(recognise) else None  # type: ignore[arg-type]
         self._frame: Frame | None = None
         self._lines: list[OcrLine] = []
         self.last_read_area = 0.0  # share of the frame the last call OCR'd (for benchmarks)
@@ -227,6 +246,10 @@ class ScreenReader:
             found += [_text(w.text, w.box, w.score, geometry) for w in ln.words]
         controls = [c for c in find_controls(frame) if not _in_a_word(c, lines)]
         found += [_control(c, lines, frame, geometry) for c in controls]
+        if self._captions is not None:
+            read = [ln.box for ln in lines]
+            for text, face, score in self._captions.captions(frame, controls, read):
+                found.append(_text(text, face, score, geometry))
         return numbered(found, "ocr")
 
     def read_region(self, frame: Frame, region: Rect) -> list[OcrLine]:

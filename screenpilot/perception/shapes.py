@@ -69,13 +69,20 @@ def find_controls(frame: Frame) -> list[Control]:
         & (np.abs(w - h) <= np.maximum(2, h // 6))
     )
     wide = (h >= BOX_HEIGHT[0]) & (h <= BOX_HEIGHT[1]) & (w >= 1.2 * h) & (w <= 40 * h)
+    # A key that spans two rows of a keypad (a calculator's "=") is taller than wide; such
+    # a box counts only as a button, which a lone glyph cannot pass for.
+    tall = (h > SMALL_SIDE[1]) & (h <= BOX_HEIGHT[1]) & (w >= 0.5 * h) & (w < 1.2 * h)
     found = []
-    for i in np.flatnonzero(small | wide):
+    for i in np.flatnonzero(small | wide | tall):
         bx, by, bw, bh = int(x[i]), int(y[i]), int(w[i]), int(h[i])
         blob = ol.Blob(bx, by, bw, bh, labels[by : by + bh, bx : bx + bw] == i + 1)
         control = _indicator(blob, frame, edges) if small[i] else None
         if control is None and wide[i]:
             control = _box(blob, frame, edges)
+        elif control is None and tall[i]:
+            control = _box(blob, frame, edges)
+            if control is not None and control.kind != "button":
+                control = None
         if control is not None:
             found.append(control)
     return _tidy(found)
