@@ -93,3 +93,13 @@ def test_a_plain_instruction_fills_the_fake_form_through_the_agent(tmp_path: Pat
     assert [w.value for w in device.widgets if w.role == "entry"] == ["Bob Stone", "42"]
     assert device.widgets[4].checked  # already ticked: left alone, not toggled off
     assert device.widgets[5].presses == 1
+
+
+def test_a_key_that_only_moves_the_caret_passes_unseen_and_one_that_does_nothing_fails() -> None:
+    from screenpilot.actions.vocabulary import Key
+
+    device = form(name="Bob")
+    device.focus = device.widgets[1]
+    assert executor(device).run(Key(keys=["ctrl", "end"])).ok
+    silent = executor(device).run(Key(keys=["enter"]))  # nothing on the fake reacts to Enter
+    assert not silent.ok and "no visible effect" in silent.verdict.reason

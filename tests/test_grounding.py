@@ -375,3 +375,24 @@ def test_a_day_of_the_month_is_its_number() -> None:
     days = [el("text", str(d), 10 + 30 * d, 100, 30 + 30 * d, 120) for d in range(1, 29)]
     result = ground("the 15th", days, intent="click")
     assert isinstance(result, Found) and result.element.name == "15"
+
+
+def test_on_a_tie_the_page_wins_over_the_browsers_own_controls() -> None:
+    browser = [
+        el("entry", "Address and search bar", 100, 40, 1800, 70, source="a11y"),
+        el("other", "Shop", 0, 90, 1920, 1080, source="a11y", states={"document"}),
+        el("entry", "", 500, 300, 1000, 340, source="a11y", placeholder="Search products"),
+    ]
+    result = ground("the text box", browser, intent="type")
+    assert isinstance(result, Found) and result.box.y1 == 300
+    result = ground("the search box", browser, intent="type")
+    assert isinstance(result, Found) and result.box.y1 == 300
+
+
+def test_a_label_names_a_box_the_finder_is_unsure_of() -> None:
+    form = [
+        el("text", "Age", 20, 20, 60, 40, score=0.99),
+        el("field", "", 80, 18, 200, 42, source="pixels", score=0.6),
+    ]
+    result = ground("the Age box", form, intent="type")
+    assert isinstance(result, Found) and result.element.role == "field"

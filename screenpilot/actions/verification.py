@@ -14,7 +14,7 @@ import unicodedata
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from screenpilot.actions.vocabulary import Action, Click, Hover, TypeText, Wait
+from screenpilot.actions.vocabulary import Action, Click, Hover, Key, TypeText, Wait
 from screenpilot.perception.change import changed_fraction
 from screenpilot.perception.geometry import Rect, ScreenBox, ScreenPoint
 from screenpilot.perception.grounding import Found, ground
@@ -58,6 +58,10 @@ def verify(
         return _wait_outcome(action, ex, changed)
     if isinstance(action, Hover):
         return Verdict(True, "pointer moved (a hover shows nothing to check)", changed)
+    if isinstance(action, Key) and changed <= SCREEN_EFFECT and _moves_the_caret(action.keys):
+        # Ctrl+End in a document already at its end, Home in a field: the caret may move
+        # where no frame shows it (it blinks), and nothing else is meant to change.
+        return Verdict(True, f"{action.chord} moves the caret (nothing else to see)", changed)
     if isinstance(action, TypeText) and action.text:
         return _typed(action.text, action.clear_first, placed, before, after, ex, changed)
     if isinstance(action, Click) and placed is not None and placed.element is not None:
@@ -129,9 +133,22 @@ def _typed(
     # Generous padding: OCR drops a letter that touches the edge of what it is given.
     region = _pixels_of(placed.box, before, pad=16)
     seen = text_in(ex.reader.read_region(after.pixels, region))
+    local = _local_change(before, after, placed.box)
+    if _masked(seen) and local > LOCAL_EFFECT:
+        # A password field shows dots (or, to OCR, nothing it can read) for what was typed.
+        return Verdict(True, f"the field changed ({local:.1%} of it); its text is masked", changed)
     if _contains(seen, text) and not (replaced and _runs_on(seen, text)):
         return Verdict(True, f"OCR reads {seen!r} in the field", changed)
     return Verdict(False, f"OCR reads {seen!r} in the field, not {text!r}", changed)
+
+
+#: Keys that only move the caret or the selection, alone or with Ctrl/Shift.
+_CARET_KEYS = frozenset({"home", "end", "left", "right", "up", "down", "pageup", "pagedown"})
+
+
+def _moves_the_caret(keys: list[str]) -> bool:
+    *mods, last = keys
+    return last in _CARET_KEYS and set(mods) <= {"ctrl", "shift"}
 
 
 def _wait_outcome(action: Wait, ex: Executor, changed: float) -> Verdict:
@@ -199,6 +216,11 @@ def _fold(text: str) -> str:
 
 def _contains(seen: str, typed: str) -> bool:
     return _fold(typed) in _fold(seen)
+
+
+def _masked(seen: str) -> bool:
+    """OCR of a field that hides its text: nothing, or only bullets, dots and stars."""
+    return all(ch in "•●∙·*.°oO0 " for ch in seen)
 
 
 def _runs_on(seen: str, typed: str) -> bool:

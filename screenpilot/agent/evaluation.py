@@ -6,7 +6,7 @@ tasks:
     program: tk form                       # groups tasks in the per-program tables
     setup: python3 {suite}/../forms/tk_form.py {tmp}/out.json   # launches the app
     env: {LANG: C.UTF-8}                   # extra environment for the setup program
-    cwd: "{tmp}"                           # its working folder (default: this process's)
+    cwd: "{tmp}"                           # its working folder (default: {tmp})
     window: Tk form                        # wait for this window (window_timeout: 30)
     phrasings:                             # or `instruction: ...` (one phrasing), or `task:`
       - type bob into the Name field, click Submit, wait for Saved
@@ -391,7 +391,7 @@ def _run_one(
             # their trees only when it is on before they start.
             device = make_device()
             if task.get("setup"):
-                cwd = _fill(task["cwd"], fill) if task.get("cwd") else None
+                cwd = _fill(task["cwd"], fill) if task.get("cwd") else tmp
                 program = _Program(_argv(task["setup"], fill), env, cwd, Path(logs))
             if task.get("window") and wait_for_window is not None:
                 try:

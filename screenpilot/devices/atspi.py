@@ -41,6 +41,10 @@ _ROLES: dict[str, Role] = {
     "link": "link", "menu item": "menu", "menu": "menu", "page tab": "tab",
     # A dialog inside a page (role="dialog", <dialog>) is a window of its own to a person.
     "dialog": "window", "alert": "window",
+    # Options of a list (Qt's combo popup, a list box) and the cells of a tree view (a
+    # checklist's toggles are checkable cells); the page itself, so that what lies in it can
+    # be told from the browser's own controls.
+    "list item": "menu", "table cell": "text", "document web": "other",
 }  # fmt: skip
 _STATES = ("checked", "focused", "editable", "enabled", "sensitive", "selected", "checkable")
 #: Attributes that carry an input's hint text (GTK, Chromium).
@@ -242,6 +246,10 @@ class AccessibilityReader:
         role = _ROLES[role_name]
         name = node.name or self._labelled_by(node)
         held = {s for s, code in self._codes.items() if code is not None and states.contains(code)}
+        if role_name == "table cell" and "checkable" in held:
+            role = "checkbox"  # the toggle column of a check or radio list
+        if role_name == "document web":
+            held.add("document")
         if role in ("checkbox", "radio"):
             held.add("checkable")
         if role_name == "password text":

@@ -152,11 +152,16 @@ def ground(description: str, elements: Sequence[Element], *, intent: Intent = "a
         if best.score - c.score <= AMBIGUITY_MARGIN and not _same_place(c.element, best.element)
     ]
     if rivals:
-        active = [c for c in [best, *rivals] if ACTIVE in c.element.states]
+        tied = [best, *rivals]
+        active = [c for c in tied if ACTIVE in c.element.states]
+        pages = [e.box for e in elements if "document" in e.states]
+        in_page = [c for c in tied if any(_within(c.element.box, p) for p in pages)]
         if len(active) == 1:
             best = active[0]  # a dialog in front wins over the window behind it
+        elif len(in_page) == 1:
+            best = in_page[0]  # the page's own search box, not the browser's address bar
         else:
-            return Ambiguous(description, [best, *rivals][:6])
+            return Ambiguous(description, tied[:6])
     return Found(best.element, round(best.score, 3), best.why, best.label)
 
 
@@ -207,7 +212,9 @@ def _by_name(
         # A label (or OCR'd words) stands in for the control it names.
         target = labelled_control(element, controls, roles)
         if target is not None:
-            score = name_score * 0.95 * min(element.score, target.score)
+            # A drawn box the finder is unsure of (a spin box read as a bare "field", 0.6)
+            # still is what the label names: its doubt weighs half.
+            score = name_score * 0.95 * element.score * (0.5 + 0.5 * target.score)
             candidates.append(Candidate(target, score, "label", label=element))
         elif roles & (_CHECKABLE | {"button", "tab", "link", "menu"}) and not wants_input(roles):
             # OCR reads a checkbox's or button's caption but not the widget; the caption is
