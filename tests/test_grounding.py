@@ -396,3 +396,25 @@ def test_a_label_names_a_box_the_finder_is_unsure_of() -> None:
     ]
     result = ground("the Age box", form, intent="type")
     assert isinstance(result, Found) and result.element.role == "field"
+
+
+def test_a_field_whose_type_or_example_says_email_is_the_email_field() -> None:
+    dialog = [
+        el("text", "Join our newsletter", 600, 400, 900, 430, source="a11y"),
+        el("entry", "", 590, 580, 970, 620, source="a11y", placeholder="you@example.com"),
+    ]
+    result = ground("the email field", dialog, intent="type")
+    assert isinstance(result, Found) and result.box.y1 == 580
+    typed = [el("entry", "", 10, 10, 300, 40, source="a11y", states={"input:email"})]
+    assert isinstance(ground("the email field", typed, intent="type"), Found)
+    plain = [el("entry", "", 10, 10, 300, 40, source="a11y", placeholder="Your name")]
+    assert not isinstance(ground("the email field", plain, intent="type"), Found)
+
+
+def test_sign_in_is_a_name_not_a_relation() -> None:
+    page = [
+        el("text", "Sign in to continue to your dashboard.", 100, 100, 600, 130, source="a11y"),
+        el("button", "Sign in", 100, 400, 200, 440, source="a11y"),
+    ]
+    result = ground("Sign in", page, intent="click")
+    assert isinstance(result, Found) and result.element.role == "button"

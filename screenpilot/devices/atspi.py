@@ -47,6 +47,8 @@ _ROLES: dict[str, Role] = {
     "list item": "menu", "table cell": "text", "document web": "other",
 }  # fmt: skip
 _STATES = ("checked", "focused", "editable", "enabled", "sensitive", "selected", "checkable")
+#: Input types (Chromium's text-input-type) that say what a field is for.
+_INPUT_KINDS = frozenset({"email", "tel", "url", "search", "password", "number"})
 #: Attributes that carry an input's hint text (GTK, Chromium).
 _PLACEHOLDERS = ("placeholder-text", "placeholder")
 #: Reading stops after this many accessibles (walked nodes, or Collection matches), so a huge
@@ -263,6 +265,9 @@ class AccessibilityReader:
                 value = str(atspi.Text.get_text(node, 0, -1))
             attributes = atspi.Accessible.get_attributes(node) or {}
             placeholder = next((attributes[k] for k in _PLACEHOLDERS if attributes.get(k)), "")
+            kind = attributes.get("text-input-type", "")  # Chromium: <input type="email">
+            if kind in _INPUT_KINDS:
+                held.add(f"input:{kind}")
         return Element(
             id="",
             role=role,

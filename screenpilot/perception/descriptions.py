@@ -127,10 +127,11 @@ def parse_description(text: str) -> Query:
         )
     low = clean.lower()
     for phrase, relation in sorted(RELATIONS.items(), key=lambda kv: -len(kv[0])):
-        m = re.search(rf"\s+{re.escape(phrase)}\s+", f" {low} ")
+        # Words on both sides: "Sign in" and "Log in" are names, not relations.
+        m = re.search(rf"\s+{re.escape(phrase)}\s+(?=\S)", low)
         if m and m.start() > 0:
             head = clean[: m.start()]
-            tail = clean[m.end() - 1 :]
+            tail = clean[m.end() :]
             head_query = parse_description(head)
             return Query(
                 text=clean,

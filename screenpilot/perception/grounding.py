@@ -199,6 +199,7 @@ def _by_name(
         name_score = max(
             name_similarity(name, element.name),
             0.95 * name_similarity(name, element.placeholder),
+            0.9 * name_similarity(name, _purpose(element)),
         )
         if name_score <= 0:
             continue
@@ -318,6 +319,25 @@ def _nth(
         )
     pick = unique[index]
     return Found(pick.element, round(min(1.0, pick.score), 3), f"number {index + 1}", pick.label)
+
+
+_PURPOSES = {"email": "email", "tel": "phone", "url": "website", "search": "search",
+             "password": "password", "number": "number"}  # fmt: skip
+_EXAMPLE_EMAIL = re.compile(r"^\S+@\S+\.\w+$")
+
+
+def _purpose(element: Element) -> str:
+    """What an unnamed field is for when its type or example says so: an input of type email,
+    or one whose placeholder is an address ("you@example.com"), is the email field."""
+    if element.role not in INPUT_ROLES:
+        return ""
+    for state in element.states:
+        if state.startswith("input:"):
+            return _PURPOSES.get(state[6:], "")
+    # Chromium names an unlabelled input by its placeholder.
+    if any(_EXAMPLE_EMAIL.match(t.strip()) for t in (element.placeholder, element.name)):
+        return "email"
+    return ""
 
 
 def labelled_control(
