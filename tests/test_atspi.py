@@ -237,6 +237,20 @@ def test_gtk_entries_take_their_labels_hints_and_the_password_state(session: XSe
 
 
 @pytest.mark.integration
+def test_a_checklists_toggle_cells_are_checkboxes_with_their_state(session: XSession) -> None:
+    # yad's check list is a GTK tree view; its toggle cells say 'checked' but not 'checkable'.
+    argv = ["yad", "--title=Groceries", "--list", "--checklist", "--column=Buy", "--column=Item"]
+    session.start([*argv, "TRUE", "Bread", "FALSE", "Milk"])
+    session.wait_for_window("Groceries")
+    boxes = [e for e in observe_until(session, lambda els: any(e.role == "checkbox" for e in els))]
+    toggles = sorted((e for e in boxes if e.role == "checkbox"), key=lambda e: e.box.y1)
+    assert [e.checked for e in toggles] == [True, False]
+    items = {e.name: e for e in boxes if e.name in ("Bread", "Milk")}
+    assert toggles[1].box.x2 < items["Milk"].box.x1  # each toggle left of its item
+    assert abs(toggles[1].box.y1 - items["Milk"].box.y1) < 3
+
+
+@pytest.mark.integration
 def test_a_modal_dialog_hides_the_window_behind_it(session: XSession) -> None:
     session.start([SYSTEM_PYTHON, "-c", GTK_FORM, "modal"])
     session.wait_for_window("GTK modal")

@@ -241,6 +241,16 @@ class AccessibilityReader:
             return None
         return ScreenBox(x1=ext.x, y1=ext.y, x2=ext.x + ext.width - 1, y2=ext.y + ext.height - 1)
 
+    def _toggles(self, node: Any) -> bool:
+        """Whether a cell's first action is "toggle" (GTK's check and radio list cells, which
+        show 'checked' but never 'checkable')."""
+        atspi = self._atspi
+        if "Action" not in atspi.Accessible.get_interfaces(node):
+            return False
+        return bool(atspi.Action.get_n_actions(node)) and (
+            str(atspi.Action.get_action_name(node, 0)) == "toggle"
+        )
+
     def _element(self, node: Any, role_name: str, states: Any, window: str) -> Element | None:
         box = self._box(node)
         if box is None:
@@ -248,8 +258,9 @@ class AccessibilityReader:
         role = _ROLES[role_name]
         name = node.name or self._labelled_by(node)
         held = {s for s, code in self._codes.items() if code is not None and states.contains(code)}
-        if role_name == "table cell" and "checkable" in held:
+        if role_name == "table cell" and not name and ("checkable" in held or self._toggles(node)):
             role = "checkbox"  # the toggle column of a check or radio list
+            held.add("checkable")
         if role_name == "document web":
             held.add("document")
         if role in ("checkbox", "radio"):
