@@ -77,14 +77,14 @@ TABLE: list[tuple[str, list[Any]]] = [
         [typed("Lena", "the text box"), click("Submit")],
     ),
     ('Click on the link "lorem".', [click('the link "lorem"')]),
-    ("Select Red and Blue, then click OK.", [click("Red"), click("Blue"), click("OK")]),
+    ("Select Red and Blue, then click OK.", [ticked("Red"), ticked("Blue"), click("OK")]),
     ("Focus on the search box.", [click("the search box")]),
     ("Close the window by clicking the x.", [CLOSE]),
     ("Click on Tab 2.", [click("Tab 2")]),
     ("tap I have read and accept the terms", [click("I have read and accept the terms")]),
     ("enter 42 in the Age box", [typed("42", "the Age box")]),
-    ("choose France from Country", [click("Country"), click("France")]),
-    ("pick the Pro plan", [click("the Pro plan")]),
+    ("choose France from Country", [click("the Country list"), click("France")]),
+    ("pick the Pro plan", [ticked("Pro")]),  # else "the Pro plan"
     ("type hello", [typed("hello")]),
     ("type ls into the terminal", [typed("ls")]),
     # Phones.
@@ -117,7 +117,7 @@ TABLE: list[tuple[str, list[Any]]] = [
     ("Accept all", [click("Accept all")]),
     ("Reject all", [click("Reject all")]),
     ("Sign in with Google", [click("Sign in with Google")]),
-    ("accept the terms", [click("accept the terms")]),
+    ("accept the terms", [ticked("the terms checkbox")]),  # else the button
     ("search for cats", [typed("cats", "the search box", enter=True)]),
     ("click Log in", [click("Log in")]),
     ("type bob into Username and sign in", [typed("bob", "Username"), click("sign in")]),
@@ -163,7 +163,8 @@ TABLE: list[tuple[str, list[Any]]] = [
     ("clear", [typed("", clear=True)]),
     ("replace the Age with 42", [typed("42", "the Age")]),
     ("change Age to 42", [typed("42", "Age")]),
-    ("set Country to France", [click("Country"), click("France")]),  # typed if there is no list
+    # Picked from the list; typed if there is no list; clicked where it is if not typed.
+    ("set Country to France", [click("the Country list"), click("France")]),
     ("append ' world' to the Notes field", [typed(" world", "the Notes field", clear=False)]),
     ("add milk to the end of the Shopping list", [typed("milk", "the Shopping list", clear=False)]),
     # Keys.
@@ -231,13 +232,13 @@ TABLE: list[tuple[str, list[Any]]] = [
     ("toggle Dark mode", [click("Dark mode checkbox")]),
     ("set Wi-Fi to on", [ticked("Wi-Fi checkbox")]),
     # Selecting.
-    ("select A, B and C", [click("A"), click("B"), click("C")]),
-    ("select Black and white", [click("Black and white")]),
-    ("select Save and Close", [click("Save and Close")]),
-    ("select Blue from Color", [click("Color"), click("Blue")]),
+    ("select A, B and C", [ticked("A"), ticked("B"), ticked("C")]),
+    ("select Black and white", [ticked("Black and white")]),
+    ("select Save and Close", [ticked("Save and Close")]),
+    ("select Blue from Color", [click("the Color list"), click("Blue")]),
     ("select the second option in the list", [click("the list"), click("the second option")]),
     ("choose Medium from the Size dropdown", [click("the Size dropdown"), click("Medium")]),
-    ("pick 'Extra large' from Size", [click("Size"), click("Extra large")]),
+    ("pick 'Extra large' from Size", [click("the Size list"), click("Extra large")]),
     ("select all", [key("ctrl+a")]),
     # Closing.
     ("close the dialog", [CLOSE_DIALOG]),
@@ -283,6 +284,167 @@ TABLE: list[tuple[str, list[Any]]] = [
         "type bob@example.org into Email, check Subscribe and click Submit",
         [typed("bob@example.org", "Email"), ticked("Subscribe checkbox"), click("Submit")],
     ),
+    # Phrasings of the real-program suite. A value ends where "and the <field> with" starts
+    # the next field and value.
+    (
+        "Fill in the name with Bob Stone and the email with bob@example.org and press OK.",
+        [typed("Bob Stone", "the name"), typed("bob@example.org", "the email"), click("OK")],
+    ),
+    (
+        "Fill in the full name with Bob Stone and the email with bob@example.org, then press "
+        "Create account.",
+        [
+            typed("Bob Stone", "the full name"),
+            typed("bob@example.org", "the email"),
+            click("Create account"),
+        ],
+    ),
+    (
+        "fill in the name with Bob Stone, the email with bob@example.org",
+        [typed("Bob Stone", "the name"), typed("bob@example.org", "the email")],
+    ),
+    ("fill Notes with salt and the pepper", [typed("salt and the pepper", "Notes")]),
+    ('fill Notes with "Bob and the email with x"', [typed("Bob and the email with x", "Notes")]),
+    # "enter the <field> <value>": field words that end in a field's noun, then the value.
+    ("Enter the username bob and press OK.", [typed("bob", "the username field"), click("OK")]),
+    (
+        "Enter the password hunter2, then press OK.",
+        [typed("hunter2", "the password field"), click("OK")],
+    ),
+    ("type the full name Bob Stone", [typed("Bob Stone", "the full name field")]),
+    ("enter the verification code 123456", [typed("123456", "the verification code field")]),
+    ("enter the new value", [typed("the new value")]),  # no field's noun: text
+    ("enter the name of the file", [typed("the name of the file")]),  # goes on a sentence
+    ("type the password again", [typed("the password again")]),
+    ("write the date 2025-06-15", [typed("the date 2025-06-15")]),  # a document's text
+    ("enter the username bob into Notes", [typed("the username bob", "Notes")]),
+    # A bare button word, "confirm", "when done".
+    (
+        "Check the subscribe box, then OK.",
+        [ticked("the subscribe box"), click("OK")],
+    ),
+    ("Select the Medium size, then OK.", [ticked("Medium"), click("OK")]),
+    (
+        "Change the country to France, then OK.",
+        [click("the country list"), click("France"), click("OK")],
+    ),
+    (
+        "Name is Bob Stone, email bob@example.org. Confirm with OK.",
+        [typed("Bob Stone", "Name"), typed("bob@example.org", "email"), click("OK")],
+    ),
+    ("Press OK when done.", [click("OK")]),
+    ("click Save when you're done", [click("Save")]),
+    ("confirm", [click("OK")]),  # else "Confirm"
+    ("confirm with Enter", [key("enter")]),
+    ("confirm with the Apply button", [click("the Apply button")]),
+    ("tick Milk and confirm", [ticked("Milk checkbox"), click("OK")]),
+    ("click Save and confirm", [click("Save and confirm")]),  # a label, after a click
+    ("Cancel", [click("Cancel")]),
+    # Statements of values.
+    (
+        "Name is Bob Stone, email bob@example.org.",
+        [typed("Bob Stone", "Name"), typed("bob@example.org", "email")],
+    ),
+    ("My email is bob@example.org", [typed("bob@example.org", "email")]),
+    ("Subject: Hello there", [typed("Hello there", "Subject")]),
+    ("age 42", [typed("42", "age")]),
+    (
+        "the country is France",
+        [click("the country list"), click("France")],  # else typed, else clicked
+    ),
+    ("set the name to Bob", [typed("Bob", "the name")]),  # a text field's noun: typed
+    # Logging in, signing up.
+    (
+        "Log in as bob@example.org with the password hunter2.",
+        [
+            typed("bob@example.org", "the email field"),  # else the username field
+            typed("hunter2", "the password field"),
+            click("Log in"),  # else "Sign in"
+        ],
+    ),
+    (
+        "sign in as bob with password hunter2",
+        [
+            typed("bob", "the username field"),
+            typed("hunter2", "the password field"),
+            click("Sign in"),
+        ],
+    ),
+    (
+        "Sign up for the newsletter, accept the terms and press Create account.",
+        [
+            ticked("the newsletter checkbox"),
+            ticked("the terms checkbox"),  # else a button "accept the terms"
+            click("Create account"),
+        ],
+    ),
+    (
+        "agree to the Terms of Service",
+        [ticked("the Terms of Service checkbox")],
+    ),
+    (
+        "Subscribe to the newsletter with ann@example.org.",
+        [typed("ann@example.org", "the email field"), click("Subscribe")],
+    ),
+    ("Mark it as a gift and confirm.", [ticked("gift checkbox"), click("OK")]),
+    ("create the account", [click("Create account")]),
+    # Questions.
+    ("Answer yes to the question.", [click("Yes")]),
+    ("Say no, I don't want to restart now.", [click("No")]),
+    ("reply with no", [click("No")]),
+    # Choosing.
+    (
+        "Switch the delivery method to Express and confirm.",
+        [click("the delivery method list"), click("Express"), click("OK")],
+    ),
+    (
+        "Pick France as the country and the Pro plan, and create the account.",
+        [click("the country list"), click("France"), ticked("Pro"), click("Create account")],
+    ),
+    (
+        "I want cheese and olives. Select them and press OK.",
+        [ticked("cheese"), ticked("olives"), click("OK")],
+    ),
+    ("I'd like Milk. Tick it.", [ticked("Milk checkbox")]),
+    ("select the Wi-Fi switch", [ticked("the Wi-Fi switch")]),  # a role: the words whole
+    # Documents.
+    ('Write "Hello world" in the document and save it.', [typed("Hello world"), key("ctrl+s")]),
+    (
+        "Write Buy milk in the editor and save it as list.txt.",
+        [typed("Buy milk"), key("ctrl+s"), typed("list.txt", "the Name field", enter=True)],
+    ),
+    (
+        'Add "second line" at the end of the file and save.',
+        [key("ctrl+end"), typed("second line"), key("ctrl+s")],
+    ),
+    ("type hello and save", [typed("hello"), key("ctrl+s")]),
+    ("type Bob into Name and save", [typed("Bob", "Name"), click("save")]),  # a form's button
+    ("save the file", [key("ctrl+s")]),
+    # A calculator's buttons, one by one.
+    (
+        "What is 7 plus 5? Work it out on the calculator.",
+        [click("7"), click("+"), click("5"), click("=")],
+    ),
+    ("Multiply 12 by 3.", [click("1"), click("2"), click("*"), click("3"), click("=")]),
+    (
+        "divide 100 by 8",
+        [click("1"), click("0"), click("0"), click("/"), click("8"), click("=")],
+    ),
+    (
+        "Calculate 9 minus 14.",
+        [click("9"), click("-"), click("1"), click("4"), click("=")],
+    ),
+    ("Take the square root of 81.", [click("8"), click("1"), click("sqrt")]),
+    ("subtract 2 from 10", [click("1"), click("0"), click("-"), click("2"), click("=")]),
+    ("add 2.5 and 1", [click("2"), click("."), click("5"), click("+"), click("1"), click("=")]),
+    ("compute 6 x 7", [click("6"), click("*"), click("7"), click("=")]),
+    # The terminal: the command is typed at the focus, literally, and Enter pressed.
+    (
+        "Create an empty file called done.txt from the terminal.",
+        [typed("touch done.txt", enter=True)],
+    ),
+    ("Run the command date +%Y > year.txt.", [typed("date +%Y > year.txt", enter=True)]),
+    ("run the command ls -la in the terminal", [typed("ls -la", enter=True)]),
 ]
 
 
@@ -315,6 +477,18 @@ SPLITS = [
     ("Click OK. Then type hi", ["Click OK", "type hi"]),
     ("type Mr. Smith into Name", ["type Mr. Smith into Name"]),
     ("click OK and", ["click OK"]),
+    ("Mark it as a gift and confirm.", ["Mark it as a gift", "confirm"]),
+    ("click Save and confirm", ["click Save and confirm"]),
+    ("Say no, I don't want to restart now.", ["Say no, I don't want to restart now"]),
+    (
+        "Pick France as the country and the Pro plan, and create the account.",
+        ["Pick France as the country and the Pro plan", "create the account"],
+    ),
+    (
+        "What is 7 plus 5? Work it out on the calculator.",
+        ["What is 7 plus 5? Work it out on the calculator"],
+    ),
+    ("Press OK when done.", ["Press OK"]),
 ]
 
 
@@ -362,6 +536,55 @@ UNREADABLE = [
     ("run mousepad", "run mousepad", "nothing yet", "run ls in the terminal"),
     ("add an item", "add an item", "nothing yet", "say where it goes"),
     ("type ''", "type ''", "nothing yet", "`text` is empty"),
+    # What the real-program suite's phrasings leave unsaid.
+    (
+        "Turn the speaker volume up to 80, then press OK.",
+        "Turn the speaker volume up to 80",
+        "nothing yet",
+        "no slider actions",
+    ),
+    (
+        "Deliver to Ann Lee, 1 Main Street, Lyon. Fill that in and press OK.",
+        "Deliver to Ann Lee, 1 Main Street, Lyon",
+        "nothing yet",
+        "does not start with a verb",
+    ),
+    (
+        "Three parcels, express delivery. Press OK when done.",
+        "Three parcels, express delivery",
+        "nothing yet",
+        "does not start with a verb",
+    ),
+    (
+        'Ada Lovelace wants to tell billing "My invoice is wrong" and be called back by phone. '
+        "Fill in the form and send it.",
+        'Ada Lovelace wants to tell billing "My invoice is wrong" and be called back by phone',
+        "nothing yet",
+        "does not start with a verb",
+    ),
+    (
+        "Fill in Ada Lovelace (first name Ada, last name Lovelace) with the email "
+        "ada@example.org, then press OK.",
+        "Fill in Ada Lovelace (first name Ada, last name Lovelace) with the email ada@example.org",
+        "nothing yet",
+        "do not name one field",
+    ),
+    (
+        "fill Name with the email bob@x.org",
+        "fill Name with the email bob@x.org",
+        "nothing yet",
+        "starts with a field's name",
+    ),
+    ("I want cheese", "I want cheese", "nothing yet", "go on with 'select them'"),
+    ("email Bob", "email Bob", "nothing yet", "no plain value for it"),
+    ("what is the time?", "what is the time", "nothing yet", "'calculate 7 plus 5'"),
+    ("Calculate 9 minus", "Calculate 9 minus", "nothing yet", "without its last number"),
+    (
+        "create a file called my notes.txt in the terminal",
+        "create a file called my notes.txt in the terminal",
+        "nothing yet",
+        "say the command",
+    ),
 ]
 
 
@@ -401,8 +624,8 @@ def test_each_step_says_what_it_should_do_and_where_it_came_from() -> None:
     assert [s.expect for s in steps] == [
         "the Age box holds '42'",
         "Subscribe is checked",
-        "Country opens",
-        "France is chosen in Country",
+        "the Country list opens",
+        "France is chosen in the Country list",
         "Notes ends with ' world'",
         "Name is empty",
         "'hello' is typed, then Enter is pressed",
@@ -464,7 +687,7 @@ def test_a_value_that_is_not_in_a_list_is_typed() -> None:
         RulesPolicy(), "set Country to France, click OK", {"France": [False, False]}
     )
     assert [s.action for s in ran] == [
-        click("Country"),
+        click("the Country list"),
         click("France"),
         click("France"),  # tried once more, then read the other way
         typed("France", "Country"),
@@ -483,19 +706,19 @@ def test_a_dialog_without_its_own_close_control_is_closed_with_escape() -> None:
 def test_an_option_whose_holder_is_not_a_list_is_clicked_where_it_is() -> None:
     # "the calendar" is no list to open: the day is clicked directly.
     ran, _, ok = _run(
-        RulesPolicy(), "pick the 15th in the calendar", {"the calendar": [False, False]}
+        RulesPolicy(), "pick the 15th in the calendar", {"the calendar list": [False, False]}
     )
     assert ok
     assert [s.action for s in ran] == [
-        click("the calendar"),
-        click("the calendar"),
+        click("the calendar list"),
+        click("the calendar list"),
         click("the 15th"),
     ]
 
 
 def test_a_value_in_a_list_is_picked() -> None:
     ran, _, ok = _run(RulesPolicy(), "set Country to France", {})
-    assert ok and [s.action for s in ran] == [click("Country"), click("France")]
+    assert ok and [s.action for s in ran] == [click("the Country list"), click("France")]
 
 
 def test_all_fields_are_filled_until_there_is_no_more() -> None:
@@ -552,3 +775,59 @@ def test_a_plain_plan_is_handed_over_whole() -> None:
     plan = RulesPolicy().plan("type bob into Name, click Submit", SCREEN, [])
     assert plan.done and plan.success and plan.message == "all 2 steps done"
     assert [s.action for s in plan.steps] == [typed("bob", "Name"), click("Submit")]
+
+
+def test_logging_in_tries_the_other_name_of_the_field_and_of_the_button() -> None:
+    ran, _, ok = _run(
+        RulesPolicy(),
+        "Log in as bob@example.org with the password hunter2",
+        {"the email field": [False, False], "Log in": [False, False]},
+    )
+    assert ok and [s.action for s in ran] == [
+        typed("bob@example.org", "the email field"),
+        typed("bob@example.org", "the email field"),
+        typed("bob@example.org", "the username field"),
+        typed("hunter2", "the password field"),
+        click("Log in"),
+        click("Log in"),
+        click("Sign in"),
+    ]
+
+
+def test_a_value_neither_in_a_list_nor_typed_is_clicked_where_it_is() -> None:
+    # Radio buttons: no list to open, no field to type into; the option itself is ticked.
+    failing = [False, False]
+    ran, _, ok = _run(
+        RulesPolicy(),
+        "Switch the delivery method to Express and confirm.",
+        {"the delivery method list": failing, "the delivery method": list(failing)},
+    )
+    assert ok and [s.action for s in ran] == [
+        click("the delivery method list"),
+        click("the delivery method list"),
+        typed("Express", "the delivery method"),
+        typed("Express", "the delivery method"),
+        ticked("Express"),
+        click("OK"),
+    ]
+
+
+def test_confirm_without_an_ok_button_clicks_confirm() -> None:
+    ran, _, ok = _run(RulesPolicy(), "confirm", {"OK": [False, False]})
+    assert ok and [s.action for s in ran] == [click("OK"), click("OK"), click("Confirm")]
+
+
+def test_an_option_named_by_its_kind_is_tried_by_its_own_name_first() -> None:
+    ran, _, ok = _run(RulesPolicy(), "select the Medium size", {"Medium": [False, False]})
+    assert ok and [s.action for s in ran] == [
+        ticked("Medium"),
+        ticked("Medium"),
+        ticked("the Medium size"),
+    ]
+
+
+def test_a_password_given_in_words_stays_out_of_the_message() -> None:
+    with pytest.raises(PolicyError) as info:
+        read_instruction("Log in as bob with the password hunter2, then frobnicate")
+    assert "hunter2" not in str(info.value)
+    assert "type into 'the password field'" in str(info.value)

@@ -33,7 +33,7 @@ def test_the_phrases_people_use() -> None:
         TypeText(text="bob@example.org", target=Description(text="Email"), clear_first=True),
         TypeText(text="Zoë 北京", target=Description(text="the Name field"), clear_first=True),
         Click(target=Description(text="Subscribe checkbox"), ensure="checked"),
-        Click(target=Description(text="Color")),
+        Click(target=Description(text="the Color list")),
         Click(target=Description(text="Blue")),
         Key(keys=["ctrl", "s"]),
         Scroll(direction="down", amount=5),

@@ -131,8 +131,14 @@ LABEL_VERBS = (
     r"confirm|cancel|search|accept|agree|allow|deny|reject|decline|dismiss|skip|apply|send|"
     r"refresh|reload|retry"
 )
+# Verbs of everyday phrasings read whole ("answer yes", "mark it as a gift", "what is 7
+# plus 5"); like label verbs, they start a clause only where the piece reads by itself.
+TASK_VERBS = (
+    r"answer|reply|respond|say|mark|subscribe|create|calculate|compute|multiply|divide|"
+    r"subtract|take|what\s+is|what's|how\s+much\s+is"
+)
 _STRONG_START = re.compile(rf"^(?:{STRONG_VERBS})\b", re.I)
-_LABEL_START = re.compile(rf"^(?:{LABEL_VERBS})\b", re.I)
+_LABEL_START = re.compile(rf"^(?:{LABEL_VERBS}|{TASK_VERBS})\b", re.I)
 
 
 def verb_kind(text: str) -> str | None:

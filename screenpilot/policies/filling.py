@@ -30,6 +30,16 @@ from screenpilot.policies.clauses import (
     trim,
     typing_effect,
 )
+from screenpilot.policies.fields import (
+    FIELD,
+    OWNER,
+    TEXT_NOUNS,
+    field_then_value,
+    is_list_field,
+    is_text_field,
+    possessive_free,
+    value_pairs,
+)
 
 READERS = Readers()
 
@@ -60,13 +70,30 @@ def fill(
     if not choice:
         return [typed]
     # A list is tried first: a click on a text field only focuses it, and a missing option
-    # fails without side effects, while typing into a closed list leaves it open.
+    # fails without side effects, while typing into a closed list leaves it open. Last, the
+    # value is clicked where it is (radio buttons, a list already shown).
     option = Description(text=text)
+    opener = as_list(clause, span)
     pick = (
-        clause.step(Click(target=target), f"{target.text} opens"),
-        clause.step(Click(target=option), f"{text} is chosen in {target.text}"),
+        clause.step(Click(target=opener), f"{opener.text} opens"),
+        clause.step(Click(target=option), f"{text} is chosen in {opener.text}"),
     )
-    return [Choice(readings=(pick, (typed,)))]
+    direct = (clause.step(Click(target=option, ensure="checked"), f"{text} is selected"),)
+    return [Choice(readings=(pick, (typed,), direct))]
+
+
+_DETERMINER = re.compile(r"^(?:the|a|an|this|that|my|your|its|our)\s+", re.I)
+
+
+def as_list(clause: Clause, span: str) -> Description:
+    """What holds the options, described as a list ("the Country list") so that grounding
+    looks for the combo, unless the words name a role already ("the Size dropdown")."""
+    words = clause.words(span)
+    if not words:
+        raise ClauseError("it names nothing to pick from")
+    if has_role(words):
+        return Description(text=words)
+    return Description(text=f"the {_DETERMINER.sub('', words)} list")
 
 
 def _typed(clause: Clause, text: str, target: Description | None, clear: bool) -> Step:
@@ -162,12 +189,28 @@ def _replace(clause: Clause, m: re.Match[str]) -> list[Part]:
 )
 def _set(clause: Clause, m: re.Match[str]) -> list[Part]:
     value = clause.value(m["v"])
-    return fill(clause, m["x"], value, clear=True, choice=looks_like_choice(value))
+    choice = looks_like_choice(value) and not is_text_field(m["x"])
+    return fill(clause, m["x"], value, clear=True, choice=choice)
 
 
 @READERS(r"^fill(?:\s+(?:in|out))?\s+(?P<x>.+?)\s+with\s+(?P<v>.+)$")
 def _fill(clause: Clause, m: re.Match[str]) -> list[Part]:
-    return fill(clause, m["x"], clause.value(m["v"]), clear=True)
+    # "Fill in Ada Lovelace (first name Ada, last name Lovelace) with ...": no field's name
+    # has brackets or commas; the words describe a person, not where to type.
+    if re.search(r"[(),]", m["x"]):
+        raise ClauseError(
+            "the words before 'with' do not name one field; say 'fill <field> with <value>' "
+            "for each field"
+        )
+    out: list[Part] = []
+    for place, value in value_pairs(m["x"], m["v"]):
+        if field_then_value(value) is not None:
+            raise ClauseError(
+                "the value after 'with' starts with a field's name; say 'fill <field> with "
+                "<value>' for each field"
+            )
+        out += fill(clause, place, clause.value(value), clear=True)
+    return out
 
 
 @READERS(r"^(?:append|add)\s+(?P<rest>.+)$")
@@ -177,7 +220,17 @@ def _append(clause: Clause, m: re.Match[str]) -> list[Part]:
     if not ends:
         raise ClauseError("say where it goes: 'append milk to Notes'")
     end = ends[-1]
-    return fill(clause, rest[end.end() :], clause.value(rest[: end.start()]), clear=False)
+    place, text = rest[end.end() :], clause.value(rest[: end.start()])
+    if "end" in end.group().lower() and _DOCUMENT.match(trim(place)):
+        # "add a line at the end of the file": to the end of the document, then type there.
+        go = clause.step(Key(keys=["ctrl", "end"]), "the caret is at the end of the document")
+        return [go, *fill(clause, None, text, clear=False)]
+    return fill(clause, place, text, clear=False)
+
+
+_DOCUMENT = re.compile(
+    r"^(?:(?:the|this|my)\s+)?(?:file|document|text|note|page|editor|buffer)$|^it$", re.I
+)
 
 
 _STRONG_INTO = re.compile(r"\s+(?:into|onto)\s+(?=\S)", re.I)
@@ -209,4 +262,43 @@ def _type(clause: Clause, m: re.Match[str]) -> list[Part]:
         raise ClauseError(f"nothing to {verb} before {trim(rest).split()[0]!r}")
     if place is None and verb == "put":
         raise ClauseError("say where to put it, e.g. 'put 42 in the Age box'")
+    # Only the verbs of forms: "write the date 2025-06-15" in a document is text.
+    by_name = place is None and verb in ("type", "enter", "input", "key in")
+    named = field_then_value(padded) if by_name else None
+    if named is not None:
+        # "enter the username bob": the field's name, then its value.
+        field, value = named
+        return fill(clause, f"{field} field", clause.value(value), clear=None)
     return fill(clause, place, clause.value(padded), clear=None)
+
+
+# "Name is Bob Stone", "my email is bob@example.org", "Name: Bob Stone".
+@READERS(
+    rf"^(?P<f>(?:the\s+|{OWNER})?{FIELD})\s*(?::|\s(?:is|should\s+be|will\s+be|=))\s*"
+    r"(?P<v>\S.*)$"
+)
+def _statement(clause: Clause, m: re.Match[str]) -> list[Part]:
+    return _state(clause, m["f"], m["v"])
+
+
+_ONLY_A_VALUE = re.compile(r"^(?:[^\s@]+@[^\s@]+\.\w+|\+?\d[\d\s().-]*|https?://\S+)$", re.I)
+
+
+# "email bob@example.org", "age 42": a field's noun, then what can only be a value.
+@READERS(rf"^(?P<f>(?:the\s+|{OWNER})?(?:{TEXT_NOUNS}))\s+(?P<v>\S.*)$")
+def _bare_statement(clause: Clause, m: re.Match[str]) -> list[Part]:
+    field = trim(m["f"])
+    if not _ONLY_A_VALUE.match(trim(m["v"])):
+        raise ClauseError(
+            f"it names the field {field!r} but no plain value for it (an address, a number); "
+            f"say '{field} is ...' or 'type ... into {field}'"
+        )
+    return _state(clause, field, m["v"])
+
+
+def _state(clause: Clause, field: str, value: str) -> list[Part]:
+    words = possessive_free(field)
+    text = clause.value(value)
+    return fill(
+        clause, words, text, clear=True, choice=is_list_field(words) and looks_like_choice(text)
+    )

@@ -11,11 +11,19 @@ Close" is one button), so the rule is strict:
   counts only when the piece reads as a clause by itself;
 - "and" ends one only where the pieces on both sides read as clauses by themselves, the
   right one is more than a lone verb ("Save and Close", "Save and continue" stay whole;
-  "wait", "scroll" and "enter" alone do split), and it does not go on with accept/agree
-  after a click ("tap I have read and accept the terms" is one label);
+  "wait", "scroll" and "enter" alone do split, and so do "confirm", "save", "submit",
+  "send" and "apply" after anything but a click: "mark it as a gift and confirm"), and it
+  does not go on with accept/agree after a click ("tap I have read and accept the terms"
+  is one label);
 - after typing into a field, a piece without a verb that types into a place carries the
   verb over ("type Bob into Name and bob@x.org into Email"), and a comma ends the clause
-  anyway (a field's name has no comma; a value may: "type Hello, world into Greeting").
+  anyway (a field's name has no comma; a value may: "type Hello, world into Greeting");
+  after "fill X with V", ", the Y with W" carries "fill" over;
+- "when done" and the like at a clause's end say nothing ("press OK when done").
+
+"I want cheese and olives. Select them" reads as "select cheese and olives"; a wish that
+no clause acts on is an error. "save" right after typing where the focus is (a document)
+is Ctrl+S, not a click on a Save button.
 
 A clause that cannot be read is a PolicyError naming it and what was understood before it.
 "Press Enter" right after a typing clause becomes that typing's `press_enter`.
@@ -80,8 +88,18 @@ _LEAD = re.compile(
     r"and|next,|after\s+that,?|afterwards,?)\s+)*",
     re.I,
 )
-_TAIL = re.compile(r"(?:[\s.!?;:,]+|\s+(?:please|and|then))$", re.I)
+_TAIL = re.compile(
+    r"(?:[\s.!?;:,]+|\s+(?:please|and|then)|"
+    r"\s+(?:when|once)\s+(?:(?:you(?:'re|\u2019re|\s+are)|it's|it\s+is)\s+)?(?:done|finished|ready))$",
+    re.I,
+)
 _LONE_VERBS = frozenset({"wait", "scroll", "enter"})
+# Lone verbs that end what came before ("..., mark it as a gift and confirm"), unless that
+# was a click, whose label they may end ("click Save and Submit").
+_LONE_ENDINGS = frozenset({"confirm", "save", "submit", "send", "apply"})
+_POINTS = re.compile(r"^(?:click|tap|touch|press|hit|push|double|triple|right|middle)\b", re.I)
+_FILLS_WITH = re.compile(r"^fill\b.*\swith\s", re.I)
+_PAIR = re.compile(r"^(?:the|my|your)\s+[^,]+?\s+with\s+\S", re.I)
 _GOES_ON_WITH_LABEL = re.compile(r"^(?:accept|agree|consent|acknowledge)\b", re.I)
 _TYPES_INTO = re.compile(r"\s(?:into|onto)\s+\S", re.I)
 
@@ -129,6 +147,8 @@ def _split_here(kind: str, left: str, right: str, quotes: Quotes) -> str | None:
         typed = _last_action(_reads(left, quotes)) if kind in ("comma", "and") else None
         if not (isinstance(typed, TypeText) and typed.target is not None):
             return None  # "type Hello, world into Greeting", "Terms and Conditions"
+        if kind == "comma" and _FILLS_WITH.match(left) and _PAIR.match(right):
+            return f"fill {right}"  # "fill in the name with Bob, the email with bob@x.org"
         carried = f"type {right}"
         if _TYPES_INTO.search(f" {right}") and _reads(carried, quotes):
             return carried
@@ -142,7 +162,9 @@ def _split_here(kind: str, left: str, right: str, quotes: Quotes) -> str | None:
     left_parts = _reads(left, quotes)
     if left_parts is None:
         return None
-    if " " not in right and right.lower() not in _LONE_VERBS:
+    lone = right.lower()
+    ending = lone in _LONE_ENDINGS and not _POINTS.match(left)
+    if " " not in right and lone not in _LONE_VERBS and not ending:
         return None
     if _GOES_ON_WITH_LABEL.match(right) and isinstance(_last_action(left_parts), Click):
         return None
@@ -162,6 +184,8 @@ def _clauses(instruction: str) -> list[Clause]:
     for kind, separator, piece in pieces[1:]:
         left, right = tidy(current), tidy(piece)
         if not right:
+            if kind in ("comma", "and", "then") and piece.strip(" .,;:!?"):
+                current = current + separator + piece  # "add 2.5 and 1": a number, no list's
             continue  # "click OK and", "wait;;"
         started = _split_here(kind, left, right, quotes) if left else right
         if started is not None:
@@ -185,11 +209,63 @@ def _read(clause: Clause, before: list[Part]) -> list[Part]:
         problem = str(why)
     except ValidationError as error:
         problem = str(InvalidInputError.from_validation("action", error))
+    raise _unreadable(clause, problem, before)
+
+
+def _unreadable(clause: Clause, problem: str, before: list[Part]) -> PolicyError:
     understood = "; ".join(describe(s.action) for p in before for s in first_steps(p))
-    raise PolicyError(
+    return PolicyError(
         f"cannot read {clause.written()!r}: {problem} "
         f"(understood so far: {understood or 'nothing yet'}). {HINT}"
     )
+
+
+_WANTS = re.compile(
+    r"^(?:i|we)(?:'d|\u2019d|\s+would)?\s+(?:want|like|need|prefer)\s+(?P<x>.+)$", re.I
+)
+_THEM = re.compile(
+    r"^(?P<verb>select|choose|pick|tick|check)\s+(?:them|those|these|both(?:\s+of\s+them)?|"
+    r"it|that|this)$",
+    re.I,
+)
+
+
+def _referred(clauses: list[Clause], parts: list[Part]) -> list[Clause]:
+    """The clauses with "I want cheese and olives. Select them" read as "select cheese and
+    olives"; a wish that no later clause acts on is PolicyError."""
+    out: list[Clause] = []
+    taken = -1  # the clause read into the wish before it
+    for n, clause in enumerate(clauses):
+        wish = _WANTS.match(clause.text)
+        if wish is None:
+            if n != taken:
+                out.append(clause)
+            continue
+        then = _THEM.match(clauses[n + 1].text) if n + 1 < len(clauses) else None
+        if then is None:
+            problem = "it says what is wanted but not what to do with it; go on with 'select them'"
+            raise _unreadable(clause, problem, parts)
+        out.append(Clause(f"{then['verb']} {wish['x']}", clause.quotes))
+        taken = n + 1
+    return out
+
+
+_SAVES = re.compile(r"^save(?:\s+(?:it|this|now|the\s+changes|changes))?$", re.I)
+
+
+def _in_a_document(clause: Clause, part: Part, previous: Part | None) -> Part:
+    """ "save" after typing where the focus is (a document, an editor) is Ctrl+S: there is
+    no Save button to click in most editors, and a form's fields are typed into by name."""
+    if not (
+        _SAVES.match(clause.text)
+        and isinstance(part, Step)
+        and isinstance(part.action, Click)
+        and isinstance(previous, Step)
+        and isinstance(previous.action, TypeText)
+        and previous.action.target is None
+    ):
+        return part
+    return replace(part, action=Key(keys=["ctrl", "s"]), expect="the document is saved")
 
 
 def read_parts(instruction: str) -> list[Part]:
@@ -200,9 +276,10 @@ def read_parts(instruction: str) -> list[Part]:
     if not clauses:
         raise PolicyError("the instruction is empty: say what to do, e.g. 'click Submit'")
     parts: list[Part] = []
-    for clause in clauses:
-        for part in _read(clause, parts):
+    for clause in _referred(clauses, parts):
+        for read_part in _read(clause, parts):
             previous = parts[-1] if parts else None
+            part = _in_a_document(clause, read_part, previous)
             if (
                 isinstance(part, Step)
                 and isinstance(part.action, Key)

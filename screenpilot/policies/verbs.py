@@ -1,10 +1,12 @@
 """How one clause of a plain instruction reads: the readers of every verb family, tried in
-order, and those of waiting, the system buttons, checking, selecting, scrolling, swiping
-and opening apps.
+order, and those of waiting, the system buttons, checking, scrolling, swiping and opening
+apps.
 
 A reader gets a `Clause` (quotes masked) and returns its parts: steps with typed actions,
 targets in words and the effect each should have; or raises `ClauseError` saying what the
-verb needed. Pointing verbs live in `pointing`, typing verbs in `filling`.
+verb needed. Pointing verbs live in `pointing`, typing verbs and statements of values in
+`filling`, choosing in `choosing`, sums in `calculator`, whole everyday phrasings (log in
+as, answer yes, confirm, save as, the terminal) in `phrasings`.
 """
 
 from __future__ import annotations
@@ -14,7 +16,6 @@ from dataclasses import replace
 
 from screenpilot.actions.vocabulary import (
     Click,
-    Key,
     OpenApp,
     Scroll,
     Swipe,
@@ -22,34 +23,42 @@ from screenpilot.actions.vocabulary import (
     TypeText,
     Wait,
 )
-from screenpilot.policies import filling, pointing
+from screenpilot.policies import calculator, choosing, filling, phrasings, pointing
 from screenpilot.policies.base import Step
 from screenpilot.policies.clauses import (
     MASKED,
-    Choice,
     Clause,
     ClauseError,
     Part,
     Readers,
     focus_word,
     has_role,
-    names_a_place,
     times,
     trim,
     verb_kind,
 )
-from screenpilot.policies.filling import items, toggles
+from screenpilot.policies.filling import toggles
 from screenpilot.policies.pointing import CLOSE_SIGNS, CLOSE_WORDS, close_part
 
 # The order matters where patterns overlap: "Close the window by clicking the x" before
 # "close", "check that Saved appears" before "check", "press back" before "press",
 # "set Wi-Fi to on" before "set Country to France", "select all" before "select".
 _FIRST, _MIDDLE, _LAST = Readers(), Readers(), Readers()
+_ORDER = (
+    _FIRST,
+    phrasings.READERS,
+    calculator.READERS,
+    pointing.READERS,
+    _MIDDLE,
+    choosing.READERS,
+    filling.READERS,
+    _LAST,
+)
 
 
 def read(clause: Clause) -> list[Part]:
     """The parts one clause asks for; ClauseError when no reader can read it."""
-    for readers in (_FIRST, pointing.READERS, _MIDDLE, filling.READERS, _LAST):
+    for readers in _ORDER:
         for pattern, reader in readers.entries:
             m = pattern.match(clause.text)
             if m is not None:
@@ -213,49 +222,6 @@ _ON_OFF = {"on": "on", "off": "off", "enabled": "on", "disabled": "off", "checke
 )
 def _toggle_after(clause: Clause, m: re.Match[str]) -> list[Part]:
     return toggles(clause, m["x"], _ON_OFF[m["s"].lower()])
-
-
-@_MIDDLE(r"^(?:select|choose|pick)\s+(?:all(?:\s+(?:the\s+)?text)?|everything)$")
-def _select_all(clause: Clause, m: re.Match[str]) -> list[Part]:
-    return [clause.step(Key(keys=["ctrl", "a"]), "all the text is selected")]
-
-
-@_MIDDLE(r"^(?:select|choose|pick)\s+(?P<x>.+)$")
-def _select(clause: Clause, m: re.Match[str]) -> list[Part]:
-    span = m["x"]
-    where = _list_source(span)
-    if where is None:
-        # No list named: the option, radio or checkbox itself (grounding prefers controls).
-        out: list[Part] = []
-        for item in items(span):
-            target = clause.target(item)
-            out.append(clause.step(Click(target=target), f"{target.text} is selected"))
-        return out
-    value, source = where
-    opener = clause.target(source)
-    steps: list[Part] = []
-    for item in items(value):
-        option = clause.target(item)
-        pick = (
-            clause.step(Click(target=opener), f"{opener.text} opens"),
-            clause.step(Click(target=option), f"{option.text} is chosen in {opener.text}"),
-        )
-        # What holds the option may not be a list to open (a calendar, a group of radio
-        # buttons, a list already shown): then the option is clicked where it is.
-        direct = (clause.step(Click(target=option), f"{option.text} is selected"),)
-        steps.append(Choice(readings=(pick, direct)))
-    return steps
-
-
-def _list_source(span: str) -> tuple[str, str] | None:
-    """("France", "Country") for "France from Country"; "in"/"on" only before a place."""
-    found = list(re.finditer(r"\s+from\s+(?=\S)", span, re.I))
-    if found:
-        return span[: found[-1].start()], span[found[-1].end() :]
-    for m in reversed(list(re.finditer(r"\s+(?:in|on|under|within|inside)\s+(?=\S)", span, re.I))):
-        if names_a_place(span[m.end() :], capitalised=False):
-            return span[: m.start()], span[m.end() :]
-    return None
 
 
 _OPENS_BY_CLICK = re.compile(r"\b(?:dialog|page|panel|drawer|sidebar|section)s?$", re.I)
