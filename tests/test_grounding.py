@@ -418,3 +418,15 @@ def test_sign_in_is_a_name_not_a_relation() -> None:
     ]
     result = ground("Sign in", page, intent="click")
     assert isinstance(result, Found) and result.element.role == "button"
+
+
+def test_selecting_ticks_the_radio_a_label_names_or_clicks_what_bears_the_name() -> None:
+    radios = [
+        el("radio", "", 10, 10, 26, 26, source="pixels"),
+        el("text", "Medium", 34, 8, 120, 28),
+        el("button", "Save and Close", 10, 60, 160, 90, source="a11y"),
+    ]
+    tick = ground("Medium", radios, intent="check")
+    assert isinstance(tick, Found) and tick.element.role == "radio"
+    other = ground("Save and Close", radios, intent="check")
+    assert isinstance(other, Found) and other.element.role == "button"

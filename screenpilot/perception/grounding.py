@@ -131,6 +131,20 @@ def ground(description: str, elements: Sequence[Element], *, intent: Intent = "a
     """Resolve a description against the observation's elements, for an action that will
     `intent` (type into, check, select from, click) what it finds."""
     query = parse_description(description)
+    if intent == "check" and not query.roles:
+        # "select Medium": the radio or checkbox it labels, else whatever is named so (a list
+        # item, a button) to click.
+        found = ground(description, elements, intent="any")
+        checkable = _ground(description, query, elements, "check")
+        if isinstance(checkable, Found) or not isinstance(found, Found):
+            return checkable
+        return found
+    return _ground(description, query, elements, intent)
+
+
+def _ground(
+    description: str, query: Query, elements: Sequence[Element], intent: Intent
+) -> Grounding:
     roles = query.roles or _INTENT_ROLES.get(intent, frozenset())
     if not query.name and not roles and query.ordinal is None:
         return NotFound(description, read=summarise(elements))
