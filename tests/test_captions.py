@@ -55,3 +55,37 @@ def test_unsure_readings_name_nothing() -> None:
             return [("?", 0.3) for _ in crops]
 
     assert CaptionReader(Unsure()).captions(frame, controls, []) == []
+
+
+def _face_with(*bars: tuple[int, int, int, int]) -> Frame:
+    """A 30x54 light button face with dark rectangles (x, y, w, h) drawn on it."""
+    face = np.full((30, 54, 3), 240, np.uint8)
+    for x, y, w, h in bars:
+        face[y : y + h, x : x + w] = 40
+    return face
+
+
+def test_the_plainest_signs_are_told_by_their_shape() -> None:
+    from screenpilot.perception.captions import shape_sign
+
+    assert shape_sign(_face_with((23, 14, 8, 2))) == "-"
+    assert shape_sign(_face_with((22, 11, 10, 2), (22, 16, 10, 2))) == "="
+    assert shape_sign(_face_with((26, 20, 3, 3))) == "."
+    slash = _face_with()
+    for row in range(13):
+        slash[8 + row, 31 - row // 2 : 33 - row // 2] = 40
+    assert shape_sign(slash) == "/"
+    # Not signs: a bar at the bottom ("_"), a dot at mid height, a letter-like block.
+    assert shape_sign(_face_with((23, 25, 8, 2))) is None
+    assert shape_sign(_face_with((26, 13, 3, 3))) is None
+    assert shape_sign(_face_with((20, 8, 12, 14))) is None
+    assert shape_sign(_face_with()) is None
+
+
+def test_a_button_with_only_an_unsure_reading_is_read_again() -> None:
+    frame, controls = keypad()
+    recogniser = CountingRecogniser()
+    reader = CaptionReader(recogniser)
+    plus = Rect(left=110, top=20, width=20, height=20)  # OCR read the middle key unsure
+    found = reader.captions(frame, controls, [plus], unsure=[plus])
+    assert [text for text, _, _ in found] == ["7", "8", "9"]

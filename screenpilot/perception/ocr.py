@@ -35,6 +35,9 @@ log = logging.getLogger(__name__)
 
 #: Past this share of the frame changed, one full read is cheaper than many crops.
 FULL_READ_SHARE = 0.4
+#: A reading of three characters or fewer under this score leaves its button to be read
+#: again on its own (`perception.captions`).
+SURE_SIGN = 0.9
 
 
 class OcrError(ScreenpilotError):
@@ -248,7 +251,9 @@ class ScreenReader:
         found += [_control(c, lines, frame, geometry) for c in controls]
         if self._captions is not None:
             read = [ln.box for ln in lines]
-            for text, face, score in self._captions.captions(frame, controls, read):
+            # A sign OCR read unsure of ("+" at 0.6) is read again on its button's face.
+            unsure = [ln.box for ln in lines if len(ln.text) <= 3 and ln.score < SURE_SIGN]
+            for text, face, score in self._captions.captions(frame, controls, read, unsure):
                 found.append(_text(text, face, score, geometry))
         return numbered(found, "ocr")
 

@@ -192,7 +192,14 @@ def _arrow_at_right(ink: NDArray[np.bool_], groups: list[tuple[int, int]], heigh
         return bool(part[:, : max(2, wide // 6)].any(axis=1).mean() > 0.8)
     if not (wide >= 1.2 * tall and tall <= 0.6 * ih and wide <= 0.8 * height):
         return False
-    return bool(part[rows[0]].sum() > part[rows[-1]].sum())
+    # An arrow narrows to its tip; a keypad's "-" or "=" is as wide at the bottom as on top.
+    return bool(_extent(part[rows[-1]]) <= 0.6 * _extent(part[rows[0]]))
+
+
+def _extent(row: NDArray[np.bool_]) -> int:
+    """From the first to the last inked pixel of a row."""
+    inked = np.flatnonzero(row)
+    return int(inked[-1] - inked[0] + 1) if inked.size else 0
 
 
 def _shaded(face: Frame, ink: NDArray[np.bool_]) -> bool:
