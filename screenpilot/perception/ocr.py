@@ -90,6 +90,9 @@ class RapidOcr:
         self._engine: Any = RapidOCR(
             params={
                 "Global.log_level": "warning",
+                # Screen text stands upright. The angle classifier turns some short words
+                # of a crop over ("City:" read as ":ti5"), never rightly.
+                "Global.use_cls": False,
                 # Never upscale: the default grows every crop to a 736 px short side, which
                 # makes a one-field crop cost as much as a whole screen.
                 "Det.limit_type": "max",
