@@ -430,3 +430,20 @@ def test_selecting_ticks_the_radio_a_label_names_or_clicks_what_bears_the_name()
     assert isinstance(tick, Found) and tick.element.role == "radio"
     other = ground("Save and Close", radios, intent="check")
     assert isinstance(other, Found) and other.element.role == "button"
+
+
+def test_in_a_row_of_radios_the_circle_after_a_caption_is_not_its_own() -> None:
+    # "(o) Standard ( ) Express ( ) Overnight", OCR-only; Express's own circle went unseen.
+    row = [
+        el("radio", "", 10, 10, 26, 26, source="pixels"),
+        el("text", "Standard", 32, 8, 110, 28),
+        el("text", "Express", 150, 8, 220, 28),
+        el("radio", "", 230, 10, 246, 26, source="pixels"),
+        el("text", "Overnight", 252, 8, 340, 28),
+    ]
+    result = ground("Express", row, intent="check")
+    assert not (isinstance(result, Found) and result.box.x1 == 230), result
+    # A checkbox after its label, with nothing claiming it, is still found (yad's forms).
+    form = [el("text", "Subscribe", 10, 10, 100, 28), el("checkbox", "", 120, 11, 136, 27)]
+    found = ground("Subscribe", form, intent="check")
+    assert isinstance(found, Found) and found.element.role == "checkbox"

@@ -209,6 +209,7 @@ def _by_name(
 ) -> list[Candidate]:
     candidates: list[Candidate] = []
     controls = [e for e in elements if e.role in roles] if roles else []
+    texts = [e for e in elements if e.role == "text"] if roles & _CHECKABLE else []
     for element in elements:
         name_score = max(
             name_similarity(name, element.name),
@@ -225,7 +226,7 @@ def _by_name(
         if element.role != "text" or name_score < MIN_SCORE or not roles:
             continue
         # A label (or OCR'd words) stands in for the control it names.
-        target = labelled_control(element, controls, roles)
+        target = labelled_control(element, controls, roles, texts)
         if target is not None:
             # A drawn box the finder is unsure of (a spin box read as a bare "field", 0.6)
             # still is what the label names: its doubt weighs half.
@@ -355,11 +356,16 @@ def _purpose(element: Element) -> str:
 
 
 def labelled_control(
-    label: Element, controls: Sequence[Element], roles: frozenset[Role] = INPUT_ROLES
+    label: Element,
+    controls: Sequence[Element],
+    roles: frozenset[Role] = INPUT_ROLES,
+    texts: Sequence[Element] = (),
 ) -> Element | None:
     """The control a label names: one whose box holds the label's text (a placeholder, a
     button's caption), else for inputs the nearest to its right on the same row, else just
-    below; for checkboxes and radios the nearest to its left, else to its right."""
+    below; for checkboxes and radios the nearest to its left, else one to its right that no
+    other caption of `texts` claims (in a row "( ) Standard ( ) Express", the circle after
+    Standard is Express's)."""
     for element in controls:
         if element is not label and element.role != "text" and _holds(element.box, label.box):
             return element
@@ -374,9 +380,24 @@ def labelled_control(
             if element.role not in roles or element is label or element.role == "text":
                 continue
             gap = _gap(label.box, element.box, relation)
-            if gap is not None and gap <= LABEL_REACH and (best is None or gap + penalty < best[0]):
-                best = (gap + penalty, element)
+            if gap is None or gap > LABEL_REACH or (best is not None and gap + penalty >= best[0]):
+                continue
+            if relation == "right" and penalty and _claimed(element, label, texts):
+                continue
+            best = (gap + penalty, element)
     return best[1] if best else None
+
+
+def _claimed(control: Element, label: Element, texts: Sequence[Element]) -> bool:
+    """Another caption starts just right of this checkbox or radio: it is that one's."""
+    reach = 2 * max(control.box.height, 12)
+    for text in texts:
+        if text is label or _same_place(text, label):
+            continue
+        gap = _gap(control.box, text.box, "right")
+        if gap is not None and gap <= reach:
+            return True
+    return False
 
 
 def labelled_input(

@@ -47,8 +47,9 @@ def close_step(clause: Clause) -> Step:
 def close_part(clause: Clause, what: str) -> Part:
     """Closing something. A dialog is closed by its own close control, else by Escape (GTK,
     Qt and web dialogs all take it; a page without one shows no change, so the step fails
-    without harm), else by the one close control on the screen; anything else by its close
-    control."""
+    without harm); anything else by its close control. A dialog is never closed by "the"
+    close control found elsewhere: on a screen read by OCR that is as likely the browser's
+    tab as the dialog's."""
     if not _DIALOG_WORDS.search(what):
         return close_step(clause)
     effect = "the dialog closes"
@@ -56,7 +57,6 @@ def close_part(clause: Clause, what: str) -> Part:
         readings=(
             (clause.step(Click(target=_CLOSE_IN_DIALOG), effect),),
             (clause.step(Key(keys=["escape"]), effect),),
-            (close_step(clause),),
         )
     )
 
