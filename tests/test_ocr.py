@@ -114,6 +114,11 @@ def test_a_round_letter_inside_a_word_is_not_a_radio() -> None:
     caption = OcrLine("O Large", _rect(140, 38, 90, 24), 0.9)  # read with its caption: stays
     roles = {e.role for e in ScreenReader(ScriptedEngine([caption])).elements(frame, geometry)}
     assert roles == {"text", "radio"}
+    # A crop's reading of the caption after it, its padded box reaching over the radio
+    # (Chromium's "( ) Pro"): less than a character of it lies left of the ring.
+    padded = OcrLine("Pro", _rect(134, 36, 63, 32), 0.9)
+    roles = {e.role for e in ScreenReader(ScriptedEngine([padded])).elements(frame, geometry)}
+    assert roles == {"text", "radio"}
 
 
 def test_words_move_with_the_region_that_was_read_again() -> None:

@@ -313,16 +313,22 @@ def _text(text: str, box: Rect, score: float, geometry: ScreenGeometry) -> Eleme
 def _in_a_word(control: Control, lines: Sequence[OcrLine]) -> bool:
     """A checkbox or radio that OCR read as a letter within a word (a round 'o' in a label):
     it lies inside a line that goes on to both sides of it. An indicator OCR took in with its
-    caption ("O Large", "Remember me [x]") stays."""
+    caption ("O Large", "Remember me [x]") stays, and so does one that a line's padded box
+    took in at its end ("Pro" read from a crop, its box reaching over the radio before it):
+    a letter has a good part of a character of the word on each side."""
     if control.kind not in ("checkbox", "radio"):
         return False
-    box, half = control.box, control.box.width // 2
-    return any(
-        _holds(ln.box, box)
-        and box.left - ln.box.left > half
-        and (ln.box.left + ln.box.width) - (box.left + box.width) > half
-        for ln in lines
-    )
+    box = control.box
+
+    def inside(ln: OcrLine) -> bool:
+        side = max(box.width // 2, round(0.6 * ln.box.width / max(1, len(ln.text))))
+        return (
+            _holds(ln.box, box)
+            and box.left - ln.box.left > side
+            and (ln.box.left + ln.box.width) - (box.left + box.width) > side
+        )
+
+    return any(inside(ln) for ln in lines)
 
 
 def _holds(outer: Rect, inner: Rect) -> bool:
