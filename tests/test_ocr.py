@@ -147,12 +147,18 @@ class CountingEngine:
         return self.engine.read(pixels)
 
 
+def _words(lines: list[OcrLine]) -> set[str]:
+    """The texts of lines with a letter or digit in them: a drawn checkbox OCR takes for a
+    box glyph ("□" at 0.56) is read in one crop and not in another, and is a shape's to find."""
+    return {ln.text for ln in lines if any(ch.isalnum() for ch in ln.text)}
+
+
 def test_only_the_changed_field_is_read_again(tk_form: Path, xsession: XSession) -> None:
     engine = CountingEngine(RapidOcr())
     reader = ScreenReader(engine)
     with Desktop(accessibility=False) as desktop:
         first = desktop.screenshot()
-        before = {ln.text for ln in reader.lines(first.pixels)}
+        before = _words(reader.lines(first.pixels))
         assert {"Name", "Email", "Subscribe", "Submit"} <= before
         # Tab moves the focus on, so no blinking caret sits after the word being read.
         for command in (
@@ -163,12 +169,12 @@ def test_only_the_changed_field_is_read_again(tk_form: Path, xsession: XSession)
             subprocess.run(["xdotool", *command], env=xsession.env, check=True)
         second = desktop.screenshot()
         engine.areas.clear()
-        after = {ln.text for ln in reader.lines(second.pixels)}
+        after = _words(reader.lines(second.pixels))
         assert after == before | {"Alice"}
         assert 0 < reader.last_read_area < 0.05
         assert sum(engine.areas) < 0.05 * 1920 * 1080
         # and the incremental answer is what a fresh full read says
-        fresh = {ln.text for ln in ScreenReader(RapidOcr()).lines(second.pixels)}
+        fresh = _words(ScreenReader(RapidOcr()).lines(second.pixels))
         assert after == fresh
 
 
