@@ -12,6 +12,7 @@ import numpy as np
 from screenpilot.devices.desktop import Desktop
 from screenpilot.devices.virtual_display import XSession
 from screenpilot.perception.geometry import Rect, ScreenGeometry
+from screenpilot.perception.grounding import Found, ground
 from screenpilot.perception.ocr import OcrLine, OcrWord, RapidOcr, ScreenReader, split_words
 from screenpilot.perception.shapes import find_controls
 
@@ -119,6 +120,11 @@ def test_a_round_letter_inside_a_word_is_not_a_radio() -> None:
     padded = OcrLine("Pro", _rect(134, 36, 63, 32), 0.9)
     roles = {e.role for e in ScreenReader(ScriptedEngine([padded])).elements(frame, geometry)}
     assert roles == {"text", "radio"}
+    # ... and it names the radio it follows, not the next one to its right ("( ) Team").
+    cv2.circle(frame, (230, 50), 7, (120, 120, 120), 1, cv2.LINE_AA)
+    elements = ScreenReader(ScriptedEngine([padded])).elements(frame, geometry)
+    found = ground("Pro", elements, intent="check")
+    assert isinstance(found, Found) and found.element.box.x1 < 150, found
 
 
 def test_words_move_with_the_region_that_was_read_again() -> None:

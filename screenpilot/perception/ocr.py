@@ -246,11 +246,13 @@ class ScreenReader:
         """OCR'd lines, the words of several-word lines, and drawn controls (with the text
         inside an entry or combo as its value or placeholder), in the screen frame."""
         lines = [ln for ln in self.lines(frame) if ln.score >= self.min_score and ln.text.strip()]
+        controls = find_controls(frame)
+        lines = [_beside_indicators(ln, controls) for ln in lines]
         found = []
         for ln in lines:
             found.append(_text(ln.text, ln.box, ln.score, geometry))
             found += [_text(w.text, w.box, w.score, geometry) for w in ln.words]
-        controls = [c for c in find_controls(frame) if not _in_a_word(c, lines)]
+        controls = [c for c in controls if not _in_a_word(c, lines)]
         found += [_control(c, lines, frame, geometry) for c in controls]
         if self._captions is not None:
             read = [ln.box for ln in lines]
@@ -329,6 +331,27 @@ def _in_a_word(control: Control, lines: Sequence[OcrLine]) -> bool:
         )
 
     return any(inside(ln) for ln in lines)
+
+
+def _beside_indicators(line: OcrLine, controls: Sequence[Control]) -> OcrLine:
+    """The line without a checkbox or radio its padded box reached over at its start (a
+    caption read from a crop: "Pro" boxed from the ring before it), so that the caption
+    lies right of the indicator it names."""
+    box = line.box
+    for c in controls:
+        if c.kind not in ("checkbox", "radio") or not _holds(box, c.box):
+            continue
+        right = c.box.left + c.box.width
+        start = c.box.left - box.left <= 0.6 * box.width / max(1, len(line.text))
+        if start and box.left + box.width - right >= 0.5 * box.height:
+            width = box.left + box.width - right
+            return OcrLine(
+                line.text,
+                Rect(left=right, top=box.top, width=width, height=box.height),
+                line.score,
+                line.words,
+            )
+    return line
 
 
 def _holds(outer: Rect, inner: Rect) -> bool:
