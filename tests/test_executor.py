@@ -103,3 +103,20 @@ def test_a_key_that_only_moves_the_caret_passes_unseen_and_one_that_does_nothing
     assert executor(device).run(Key(keys=["ctrl", "end"])).ok
     silent = executor(device).run(Key(keys=["enter"]))  # nothing on the fake reacts to Enter
     assert not silent.ok and "no visible effect" in silent.verdict.reason
+
+
+def test_two_clicks_on_one_spot_are_kept_apart_so_they_do_not_make_a_double_click() -> None:
+    from screenpilot.actions.executor import DOUBLE_CLICK_TIME
+    from screenpilot.perception.geometry import ScreenPoint
+
+    device = form()
+    slept: list[float] = []
+    ex = Executor(device, settle_timeout=0.05, settle_interval=0.01, react=0.0, sleep=slept.append)
+    at = ScreenPoint(x=340, y=165)
+    ex.run(Click(target=at))
+    slept.clear()
+    ex.run(Click(target=at))
+    assert slept and slept[0] > DOUBLE_CLICK_TIME - 0.2  # the second click waited
+    slept.clear()
+    ex.run(Click(target=ScreenPoint(x=40, y=110)))
+    assert not slept or max(slept) < DOUBLE_CLICK_TIME - 0.2  # elsewhere: no wait

@@ -47,6 +47,11 @@ log = logging.getLogger(__name__)
 SETTLE_NOISE = 0.00005
 
 
+#: Longest gap between two clicks that toolkits take as a double click (GTK's default 400 ms,
+#: Qt's and X's 400-500 ms), with a margin.
+DOUBLE_CLICK_TIME = 0.55
+
+
 class GroundingError(ScreenpilotError):
     """A target described in words matched nothing, or several things."""
 
@@ -118,6 +123,7 @@ class Executor:
         self.guard = guard
         self.clock = clock
         self.sleep = sleep
+        self._last_click: tuple[ScreenPoint | None, float] | None = None
 
     # ------------------------------------------------------------------ seeing
     def observe(self, *, with_elements: bool = True, with_ocr: bool = False) -> Observation:
@@ -219,7 +225,9 @@ class Executor:
         at = placed.point if placed else None
         match action:
             case Click(button=button, count=count):
+                self._apart_from_the_last_click(at)
                 d.click(at, button, count)
+                self._last_click = (at, self.clock())
             case Hover():
                 assert at is not None
                 d.move(at)
@@ -271,6 +279,18 @@ class Executor:
                 self.sleep(seconds)
             case Wait() | Answer() | Finish():
                 pass
+
+    def _apart_from_the_last_click(self, at: ScreenPoint | None) -> None:
+        """Two clicks on one spot in quick succession are a double click to the toolkit (a
+        calculator's "0", "0" would give one 0): the second waits out the double-click time."""
+        if self._last_click is None or at is None:
+            return
+        last, when = self._last_click
+        if last is None or abs(last.x - at.x) > 4 or abs(last.y - at.y) > 4:
+            return
+        left = DOUBLE_CLICK_TIME - (self.clock() - when)
+        if left > 0:
+            self.sleep(left)
 
     def _swipe(
         self,
