@@ -64,7 +64,7 @@ def test_a_run_streams_verified_steps_with_screenshots_and_boxes(
     seen = list(events(console, run["id"]))
     steps = [e for e in seen if e["kind"] == "step"]
     assert [s["summary"] for s in steps] == [
-        "type 'bob@example.org' the Email field",
+        "type 'bob@example.org' into the Email field",
         "click Submit",
     ]
     assert all(s["ok"] for s in steps)

@@ -362,7 +362,7 @@ class Agent:
 
 
 def _summary(step: Step) -> str:
-    """A short line for a step: "type 'bob' the Email field", "click (960, 540)"."""
+    """A short line for a step: "type 'bob' into the Email field", "click (960, 540)"."""
     action = step.action
     target: Any = getattr(action, "target", None)
     if isinstance(target, Description):
@@ -372,4 +372,6 @@ def _summary(step: Step) -> str:
     else:
         words = ""
     detail = getattr(action, "text", "") if action.type in ("type", "answer") else ""
+    if action.type == "type" and detail and words:
+        words = f"into {words}"
     return " ".join(p for p in (action.type, repr(detail) if detail else "", words) if p)
