@@ -3,7 +3,7 @@
 # a virtual X server and window manager, xdotool/xclip, Tk and GTK 3 for the example forms,
 # AT-SPI (pyatspi) for accessibility trees, Chromium, fonts that cover CJK text, and the adb
 # command-line client (the fake adb server is checked against it), and the real programs of the
-# real-program suite (examples/suites/real_apps.yaml): yad, zenity, gtk3-demo, mousepad,
+# real-program suite (examples/suites/real_apps.yaml): yad, zenity, mousepad,
 # galculator, xterm, and PyQt5 for a Qt form.
 set -euo pipefail
 packages=(
@@ -11,7 +11,7 @@ packages=(
   python3 python3-tk python3-gi gir1.2-gtk-3.0
   python3-pyatspi gir1.2-atspi-2.0 at-spi2-core
   chromium fonts-dejavu-core fonts-noto-cjk adb
-  yad zenity gtk-3-examples mousepad galculator xterm python3-pyqt5
+  yad zenity mousepad galculator xterm python3-pyqt5
 )
 missing=()
 for p in "${packages[@]}"; do
