@@ -65,7 +65,7 @@ class CaptionReader:
         for control in controls:
             if control.kind not in CAPTIONED:
                 continue
-            if any(_holds(control.box, r) for r in read if r not in unsure):
+            if any(control.box.holds_middle_of(r) for r in read if r not in unsure):
                 continue
             face = _face(control.box)
             crop = frame[face.top : face.top + face.height, face.left : face.left + face.width]
@@ -192,8 +192,3 @@ def _face(box: Rect) -> Rect:
         width=max(1, box.width - 2 * by),
         height=max(1, box.height - 2 * by),
     )
-
-
-def _holds(outer: Rect, inner: Rect) -> bool:
-    x, y = inner.left + inner.width // 2, inner.top + inner.height // 2
-    return outer.left <= x < outer.left + outer.width and outer.top <= y < outer.top + outer.height

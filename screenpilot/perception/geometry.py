@@ -140,6 +140,11 @@ class Rect(_Frozen):
     def size(self) -> Size:
         return Size(width=self.width, height=self.height)
 
+    def holds_middle_of(self, inner: Rect) -> bool:
+        """Whether `inner`'s middle pixel lies in this rectangle."""
+        x, y = inner.left + inner.width // 2, inner.top + inner.height // 2
+        return self.left <= x < self.left + self.width and self.top <= y < self.top + self.height
+
 
 class ScreenGeometry(_Frozen):
     """How one observation's pixels relate to the device's input coordinates.

@@ -134,11 +134,11 @@ def ground(description: str, elements: Sequence[Element], *, intent: Intent = "a
     if intent == "check" and not query.roles:
         # "select Medium": the radio or checkbox it labels, else whatever is named so (a list
         # item, a button) to click.
-        found = ground(description, elements, intent="any")
         checkable = _ground(description, query, elements, "check")
-        if isinstance(checkable, Found) or not isinstance(found, Found):
+        if isinstance(checkable, Found):
             return checkable
-        return found
+        found = _ground(description, query, elements, "any")
+        return found if isinstance(found, Found) else checkable
     return _ground(description, query, elements, intent)
 
 
@@ -196,32 +196,30 @@ def _rank(
             [Candidate(e, 0.7 * e.score, "role") for e in elements if e.role in roles]
             + [Candidate(e, e.score, "name") for e in elements if normal(e.name) == word]
         )
-    candidates = _by_name(query.name, roles, elements, intent)
+    candidates = _by_name(query.name, roles, elements)
     if query.whole:
         # A role word may be part of the name itself: "Entry 1", "Tab 2", "Menu".
         whole_roles = _INTENT_ROLES.get(intent, frozenset())
-        candidates += _by_name(query.whole, whole_roles, elements, intent)
+        candidates += _by_name(query.whole, whole_roles, elements)
     return _best_first(candidates)
 
 
-def _by_name(
-    name: str, roles: frozenset[Role], elements: Sequence[Element], intent: Intent
-) -> list[Candidate]:
+def _by_name(name: str, roles: frozenset[Role], elements: Sequence[Element]) -> list[Candidate]:
     candidates: list[Candidate] = []
     controls = [e for e in elements if e.role in roles] if roles else []
     texts = [e for e in elements if e.role == "text"] if roles & _CHECKABLE else []
     for element in elements:
+        by_name = name_similarity(name, element.name)
         name_score = max(
-            name_similarity(name, element.name),
+            by_name,
             0.95 * name_similarity(name, element.placeholder),
             0.9 * name_similarity(name, _purpose(element)),
         )
         if name_score <= 0:
             continue
-        fits = not roles or element.role in roles
-        if fits:
-            weight = 1.0 if roles else _default_role_weight(element.role, intent)
-            why = "name" if name_score == name_similarity(name, element.name) else "placeholder"
+        if not roles or element.role in roles:
+            weight = 1.0 if roles else _default_role_weight(element.role)
+            why = "name" if name_score == by_name else "placeholder"
             candidates.append(Candidate(element, name_score * weight * element.score, why))
         if element.role != "text" or name_score < MIN_SCORE or not roles:
             continue
@@ -441,7 +439,7 @@ def _gap(anchor: ScreenBox, box: ScreenBox, relation: str) -> float | None:
     return gap if gap >= -4 else None
 
 
-def _default_role_weight(role: Role, intent: Intent) -> float:
+def _default_role_weight(role: Role) -> float:
     # With no role asked for, prefer things one acts on over static text: "click Sign in"
     # means the button, not the page title that says the same.
     if role in CONTROL_ROLES:

@@ -325,7 +325,7 @@ def _in_a_word(control: Control, lines: Sequence[OcrLine]) -> bool:
     def inside(ln: OcrLine) -> bool:
         side = max(box.width // 2, round(0.6 * ln.box.width / max(1, len(ln.text))))
         return (
-            _holds(ln.box, box)
+            ln.box.holds_middle_of(box)
             and box.left - ln.box.left > side
             and (ln.box.left + ln.box.width) - (box.left + box.width) > side
         )
@@ -339,7 +339,7 @@ def _beside_indicators(line: OcrLine, controls: Sequence[Control]) -> OcrLine:
     lies right of the indicator it names."""
     box = line.box
     for c in controls:
-        if c.kind not in ("checkbox", "radio") or not _holds(box, c.box):
+        if c.kind not in ("checkbox", "radio") or not box.holds_middle_of(c.box):
             continue
         right = c.box.left + c.box.width
         start = c.box.left - box.left <= 0.6 * box.width / max(1, len(line.text))
@@ -354,12 +354,6 @@ def _beside_indicators(line: OcrLine, controls: Sequence[Control]) -> OcrLine:
     return line
 
 
-def _holds(outer: Rect, inner: Rect) -> bool:
-    """`inner`'s middle lies in `outer`."""
-    x, y = inner.left + inner.width // 2, inner.top + inner.height // 2
-    return outer.left <= x < outer.left + outer.width and outer.top <= y < outer.top + outer.height
-
-
 def _control(
     control: Control, lines: Sequence[OcrLine], frame: Frame, geometry: ScreenGeometry
 ) -> Element:
@@ -369,7 +363,7 @@ def _control(
     value = placeholder = ""
     if control.kind in ("entry", "combo"):
         # OCR pads its boxes by several pixels: a line is inside when its middle is.
-        inside = [ln for ln in lines if _holds(control.box, ln.box)]
+        inside = [ln for ln in lines if control.box.holds_middle_of(ln.box)]
         shown = text_in(inside)
         face = _shrunk(control.box, 3)
         if shown and all(_dim(frame, _clipped(ln.box, face)) for ln in inside):
