@@ -58,3 +58,19 @@ class InvalidInputError(ScreenpilotError, ValueError):
         if tags and len(set(tags)) == 1:
             what = f"{tags[0]} {what}"
         return cls(what, problems)
+
+
+class EnvironmentLostError(ScreenpilotError):
+    """What the agent works with is gone: the X server, the phone, the model server.
+
+    Unlike a step that failed (a target not found, an effect not seen), nothing is gained by
+    trying again: the loop ends the run as `error` at once, with everything recorded so far.
+    """
+
+
+class DeviceLostError(EnvironmentLostError):
+    """The device stopped answering: the X display closed, the phone was unplugged."""
+
+
+class ModelUnavailableError(EnvironmentLostError):
+    """The model server cannot be reached (or keeps failing after its retries)."""
