@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from screenpilot.errors import DeviceLostError
 from screenpilot.perception.elements import Element, Role
 from screenpilot.perception.geometry import ScreenBox, ScreenGeometry, ScreenPoint
 from screenpilot.perception.screenshot import Screenshot
@@ -40,12 +41,32 @@ class FakeDesktop:
     calls: list[tuple[str, object]] = field(default_factory=list)
     #: Keys the focused entry ignores (a spin box that will not clear, say).
     deaf_to: frozenset[str] = frozenset()
+    #: After this many screenshots the device is gone (a closed X display, an unplugged
+    #: phone): every later call raises DeviceLostError.
+    lost_after: int | None = None
+    shots: int = 0
+    closed: bool = False
+
+    def close(self) -> None:
+        self.closed = True
+
+    def __enter__(self) -> FakeDesktop:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _alive(self) -> None:
+        if self.lost_after is not None and self.shots >= self.lost_after:
+            raise DeviceLostError("lost the fake display: it was closed")
 
     @property
     def geometry(self) -> ScreenGeometry:
         return ScreenGeometry.for_screen(self.width, self.height)
 
     def screenshot(self) -> Screenshot:
+        self._alive()
+        self.shots += 1
         frame = np.full((self.height, self.width, 3), 255, np.uint8)
         for w in self.widgets:
             x1, y1, x2, y2 = w.box
@@ -87,6 +108,7 @@ class FakeDesktop:
         return None
 
     def click(self, point: ScreenPoint | None, button: str = "left", count: int = 1) -> None:
+        self._alive()
         self.calls.append(("click", point))
         w = self._at(point) if point is not None else None
         if w is None:

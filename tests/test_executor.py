@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from screenpilot.actions.executor import Executor
+from screenpilot.actions.executor import Executor, Pacing
 from screenpilot.actions.vocabulary import Click, TypeText
 from screenpilot.agent.loop import Agent
 from screenpilot.policies.rules import RulesPolicy
@@ -28,8 +28,11 @@ def form(**values: str) -> FakeDesktop:
     )
 
 
+FAST = Pacing(settle_timeout=0.3, settle_interval=0.01, react=0.0)
+
+
 def executor(device: FakeDesktop) -> Executor:
-    return Executor(device, settle_timeout=0.3, settle_interval=0.01, react=0.0)
+    return Executor(device, pacing=FAST)
 
 
 @pytest.mark.parametrize(("ticked", "ensure", "clicks"), [
@@ -85,7 +88,7 @@ def test_typing_with_no_target_goes_to_the_focus_or_the_only_entry() -> None:
 
 def test_a_plain_instruction_fills_the_fake_form_through_the_agent(tmp_path: Path) -> None:
     device = form(sub="1", age="1")
-    agent = Agent(device, RulesPolicy(), executor=executor(device), output=tmp_path)
+    agent = Agent(device, RulesPolicy(), pacing=FAST, output=tmp_path)
     run = agent.run(
         "Type Bob Stone into Name, enter 42 in the Age box, tick Subscribe, then click OK."
     )

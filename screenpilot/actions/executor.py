@@ -11,8 +11,10 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
+from screenpilot.actions.guard import ALLOWED, Guard, RefusedError, SafetyDecision
+from screenpilot.actions.placement import Placed, main_placement
 from screenpilot.actions.targets import Description, ElementRef, Target
 from screenpilot.actions.verification import Verdict, verify
 from screenpilot.actions.vocabulary import (
@@ -35,9 +37,9 @@ from screenpilot.devices.protocol import Device
 from screenpilot.errors import ScreenpilotError
 from screenpilot.perception.change import Frame, wait_until_stable
 from screenpilot.perception.elements import Element
-from screenpilot.perception.geometry import ScreenBox, ScreenPoint
+from screenpilot.perception.geometry import Rect, ScreenBox, ScreenPoint
 from screenpilot.perception.grounding import Ambiguous, Found, Intent, NotFound, ground
-from screenpilot.perception.ocr import ScreenReader
+from screenpilot.perception.ocr import ScreenReader, text_in
 from screenpilot.perception.screenshot import Observation, Screenshot
 
 log = logging.getLogger(__name__)
@@ -51,12 +53,18 @@ SETTLE_NOISE = 0.00005
 #: Qt's and X's 400-500 ms), with a margin.
 DOUBLE_CLICK_TIME = 0.55
 
+__all__ = ["Placed", "RefusedError"]
+
 
 class GroundingError(ScreenpilotError):
-    """A target described in words matched nothing, or several things."""
+    """A target described in words matched nothing, or several things. `observation` is
+    the screen it was looked for on (when known), so the failure can be shown."""
 
-    def __init__(self, result: Ambiguous | NotFound) -> None:
+    def __init__(
+        self, result: Ambiguous | NotFound, observation: Observation | None = None
+    ) -> None:
         self.result = result
+        self.observation = observation
         super().__init__(result.message())
 
 
@@ -69,13 +77,25 @@ class StepFailedError(ScreenpilotError):
 
 
 @dataclass(frozen=True)
-class Placed:
-    """Where a target landed on the screen, and how it was found."""
+class Timings:
+    """Where one step's seconds went."""
 
-    point: ScreenPoint
-    box: ScreenBox | None = None
-    element: Element | None = None
-    grounding: Found | None = None
+    ground: float = 0.0  # observing and placing the targets
+    act: float = 0.0  # sending the input
+    settle: float = 0.0  # waiting for the screen to hold still
+    verify: float = 0.0  # checking the effect
+
+
+@dataclass(frozen=True)
+class Pacing:
+    """How the executor waits for the screen: it must hold still for two frames
+    `settle_interval` apart (giving up after `settle_timeout`), and an unchanged screen is
+    not trusted as settled before `react` seconds, the time an application gets to start
+    drawing its answer."""
+
+    settle_timeout: float = 3.0
+    settle_interval: float = 0.1
+    react: float = 0.15
 
 
 @dataclass(frozen=True)
@@ -84,45 +104,56 @@ class StepResult:
 
     action: Action
     verdict: Verdict
-    placed: Placed | None
+    placements: tuple[Placed, ...]
     seconds: float
     settled: bool
     observation: Observation  # what the screen was when the action was placed
     after: Screenshot | None = None  # the settled screen the verdict was read from
+    safety: SafetyDecision = ALLOWED
+    timings: Timings = Timings()
 
     @property
     def ok(self) -> bool:
         return self.verdict.ok
 
+    @property
+    def placed(self) -> Placed | None:
+        """The placement a person looks at first (see `main_placement`)."""
+        return main_placement(self.placements)
+
 
 class Executor:
     """Acts on a device with verification. `reader` adds OCR and pixel-found fields when
     the device's own elements (accessibility) do not have what a description names.
-    After each action the screen must hold still for two frames `settle_interval` apart
-    (giving up after `settle_timeout`); an unchanged screen is not trusted as settled before
-    `react` seconds, the time an application gets to start drawing its answer. `guard` sees
-    every action once its target is placed and before it runs, and may raise to stop it."""
+    `guard` judges every action once its targets are placed and before any input is sent;
+    an action it blocks raises `RefusedError`. Waiting follows `Pacing` (the keyword
+    arguments of the same names set it field by field)."""
 
     def __init__(
         self,
         device: Device,
         *,
         reader: ScreenReader | None = None,
-        settle_timeout: float = 3.0,
-        settle_interval: float = 0.1,
-        react: float = 0.15,
-        guard: Callable[[Action, Placed | None, Observation], None] | None = None,
+        guard: Guard | None = None,
+        pacing: Pacing | None = None,
+        settle_timeout: float | None = None,
+        settle_interval: float | None = None,
+        react: float | None = None,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.device = device
         self.reader = reader
-        self.settle_timeout = settle_timeout
-        self.settle_interval = settle_interval
-        self.react = react
         self.guard = guard
+        pacing = pacing or Pacing()
+        self.settle_timeout = pacing.settle_timeout if settle_timeout is None else settle_timeout
+        self.settle_interval = (
+            pacing.settle_interval if settle_interval is None else settle_interval
+        )
+        self.react = pacing.react if react is None else react
         self.clock = clock
         self.sleep = sleep
+        self.probe = ExecutorProbe(self)
         self._last_click: tuple[ScreenPoint | None, float] | None = None
 
     # ------------------------------------------------------------------ seeing
@@ -168,7 +199,7 @@ class Executor:
             for element in observation.elements:
                 if element.id == target.id:
                     return Placed(element.box.center, element.box, element), observation
-            raise GroundingError(NotFound(f"element {target.id!r}"))
+            raise GroundingError(NotFound(f"element {target.id!r}"), observation)
         assert isinstance(target, Description)
         result = ground(target.text, observation.elements, intent=intent)
         has_ocr = any(e.source in ("ocr", "pixels") for e in observation.elements)
@@ -178,36 +209,61 @@ class Executor:
             observation = Observation(shot, observation.elements + self._read_pixels(shot))
             result = ground(target.text, observation.elements, intent=intent)
         if not isinstance(result, Found):
-            raise GroundingError(result)
+            raise GroundingError(result, observation)
         point = observation.geometry.guard(result.point)
         return Placed(point, result.box, result.element, result), observation
+
+    def place_all(
+        self, action: Action, observation: Observation
+    ) -> tuple[tuple[Placed, ...], Observation]:
+        """Every target of the action placed on this observation, each with its role (a
+        swipe given by direction gets its computed end too). Raises GroundingError."""
+        placements: list[Placed] = []
+        for role, target in action.targets:
+            intent = _intent_of(action) if role == "target" else "any"
+            placed, observation = self.place(target, observation, intent)
+            placements.append(replace(placed, role=role))
+        if isinstance(action, TypeText) and action.target is None:
+            only = _only_editable(observation)
+            if only is not None:
+                placements.append(only)
+        if isinstance(action, Swipe) and action.direction is not None:
+            placements.append(_swipe_end(action, placements, observation))
+        return tuple(placements), observation
 
     # ------------------------------------------------------------------ acting
     def run(self, action: Action) -> StepResult:
         """Do one action and check its effect. Raises GroundingError when a target cannot
-        be placed; returns a result with `ok` False when the effect is not seen."""
+        be placed and RefusedError when the guard blocks it; returns a result with `ok`
+        False when the effect is not seen."""
         start = self.clock()
-        target = _target_of(action)
-        before = self.observe(with_elements=_needs_elements(action, target))
-        placed: Placed | None = None
-        if target is not None:
-            placed, before = self.place(target, before, _intent_of(action))
-        elif isinstance(action, TypeText):
-            placed = _only_editable(before)
-        if self.guard is not None:
-            self.guard(action, placed, before)  # may raise to stop the action
+        before = self.observe(with_elements=_needs_elements(action))
+        placements, before = self.place_all(action, before)
+        safety = self.guard(action, placements, before) if self.guard is not None else ALLOWED
+        if safety.blocked:
+            raise RefusedError(action, safety, before, placements)
+        placed = main_placement(placements)
+        placed_at = self.clock()
         already = _already(action, placed)
         if already is not None:
             # "check Subscribe" on a ticked box: clicking would untick it.
-            result = StepResult(action, already, placed, self.clock() - start, True, before)
+            timings = Timings(ground=placed_at - start)
             log.info("%s -> ok (%s)", action.type, already.reason)
-            return result
-        self._act(action, placed, before)
+            return StepResult(
+                action, already, placements, placed_at - start, True, before, None, safety, timings
+            )
+        self._act(action, placements, before)
+        acted_at = self.clock()
         after, settled = self._settle(action)
-        verdict = verify(action, placed, before, after, self)
-        result = StepResult(action, verdict, placed, self.clock() - start, settled, before, after)
-        log.info("%s -> %s (%s)", action.type, "ok" if result.ok else "FAILED", verdict.reason)
-        return result
+        settled_at = self.clock()
+        verdict = verify(action, placed, before, after, self.probe)
+        done = self.clock()
+        timings = Timings(placed_at - start, acted_at - placed_at, settled_at - acted_at,
+                          done - settled_at)  # fmt: skip
+        log.info("%s -> %s (%s)", action.type, "ok" if verdict.ok else "FAILED", verdict.reason)
+        return StepResult(
+            action, verdict, placements, done - start, settled, before, after, safety, timings
+        )
 
     def run_all(self, actions: Iterable[Action]) -> list[StepResult]:
         """Run actions in order; stop with StepFailedError at the first one whose effect is not
@@ -220,9 +276,10 @@ class Executor:
                 raise StepFailedError(result)
         return results
 
-    def _act(self, action: Action, placed: Placed | None, before: Observation) -> None:
+    def _act(self, action: Action, placements: tuple[Placed, ...], before: Observation) -> None:
         d = self.device
-        at = placed.point if placed else None
+        at_role = {p.role: p.point for p in placements}
+        at = at_role.get("target")
         match action:
             case Click(button=button, count=count):
                 self._apart_from_the_last_click(at)
@@ -234,11 +291,11 @@ class Executor:
             case LongPress(duration=seconds):
                 assert at is not None
                 d.long_press(at, seconds)
-            case Drag(start=start, end=end, duration=seconds):
-                first = self.place(start, before)[0].point if start is not None else None
-                d.drag(first, self.place(end, before)[0].point, seconds)
-            case Swipe(start=start, end=end, direction=direction, distance=distance):
-                self._swipe(before, start, end, direction, distance, action.duration)
+            case Drag(duration=seconds):
+                d.drag(at_role.get("start"), at_role["end"], seconds)
+            case Swipe(duration=seconds):
+                first = at_role.get("start") or before.geometry.screen_box.center
+                d.drag(first, at_role["end"], seconds)
             case Scroll(direction=direction, amount=amount):
                 d.scroll(direction, amount, at)
             case TypeText(text=text, clear_first=clear, press_enter=enter):
@@ -291,26 +348,6 @@ class Executor:
         left = DOUBLE_CLICK_TIME - (self.clock() - when)
         if left > 0:
             self.sleep(left)
-
-    def _swipe(
-        self,
-        before: Observation,
-        start: Target | None,
-        end: Target | None,
-        direction: str | None,
-        distance: float | None,
-        seconds: float | None,
-    ) -> None:
-        screen = before.geometry.screen_box
-        first = self.place(start, before)[0].point if start is not None else screen.center
-        if end is not None:
-            last = self.place(end, before)[0].point
-        else:
-            share = distance if distance is not None else 0.5
-            dx = {"left": -1, "right": 1}.get(direction or "", 0) * share * screen.width
-            dy = {"up": -1, "down": 1}.get(direction or "", 0) * share * screen.height
-            last = before.geometry.guard(ScreenPoint(x=first.x + dx, y=first.y + dy))
-        self.device.drag(first, last, seconds)
 
     def _settle(self, action: Action) -> tuple[Screenshot | None, bool]:
         if isinstance(action, Answer | Finish):
@@ -371,19 +408,47 @@ def _only_editable(observation: Observation) -> Placed | None:
     return None
 
 
-def _needs_elements(action: Action, target: Target | None) -> bool:
+def _needs_elements(action: Action) -> bool:
     """Whether placing this action's targets needs the observation's elements."""
-    if isinstance(action, TypeText) and target is None:
+    if isinstance(action, TypeText) and action.target is None:
         return True  # to find the focused or the only editable element
-    targets: list[Target | None] = [target]
-    if isinstance(action, Drag | Swipe):
-        targets = [action.start, action.end]
-    return any(isinstance(t, Description | ElementRef) for t in targets)
+    return any(isinstance(t, Description | ElementRef) for _, t in action.targets)
 
 
-def _target_of(action: Action) -> Target | None:
-    if isinstance(action, Click | Scroll | TypeText):
-        return action.target
-    if isinstance(action, Hover | LongPress):
-        return action.target
-    return None
+def _swipe_end(action: Swipe, placements: list[Placed], before: Observation) -> Placed:
+    """Where a swipe given by direction ends: `distance` (half by default) of the screen's
+    extent from its start (mid-screen when it has none), kept on the screen."""
+    screen = before.geometry.screen_box
+    first = placements[0].point if placements else screen.center
+    share = action.distance if action.distance is not None else 0.5
+    dx = {"left": -1, "right": 1}.get(action.direction or "", 0) * share * screen.width
+    dy = {"up": -1, "down": 1}.get(action.direction or "", 0) * share * screen.height
+    return Placed(before.geometry.guard(ScreenPoint(x=first.x + dx, y=first.y + dy)), role="end")
+
+
+class ExecutorProbe:
+    """What verification may do on the executor's device: look again (with OCR), read the
+    device's elements, read text in a region, pause between looks, tell the time."""
+
+    def __init__(self, executor: Executor) -> None:
+        self._executor = executor
+
+    @property
+    def can_read(self) -> bool:
+        return self._executor.reader is not None
+
+    def observe(self) -> Observation:
+        return self._executor.observe(with_ocr=True)
+
+    def elements(self) -> list[Element]:
+        return self._executor.device.elements()
+
+    def read_text(self, pixels: Frame, region: Rect) -> str:
+        reader = self._executor.reader
+        return text_in(reader.read_region(pixels, region)) if reader is not None else ""
+
+    def settle(self) -> None:
+        self._executor.sleep(self._executor.settle_interval * 4)
+
+    def now(self) -> float:
+        return self._executor.clock()

@@ -12,16 +12,17 @@ from __future__ import annotations
 
 import unicodedata
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Protocol
 
 from screenpilot.actions.vocabulary import Action, Click, Hover, Key, TypeText, Wait
 from screenpilot.perception.change import changed_fraction
+from screenpilot.perception.elements import Element
 from screenpilot.perception.geometry import Rect, ScreenBox, ScreenPoint
 from screenpilot.perception.grounding import Found, ground
-from screenpilot.perception.ocr import text_in
 
 if TYPE_CHECKING:
-    from screenpilot.actions.executor import Executor, Placed
+    from screenpilot.actions.placement import Placed
+    from screenpilot.perception.change import Frame
     from screenpilot.perception.screenshot import Observation, Screenshot
 
 #: Share of pixels that must change for "the screen changed" (~200 pixels at 1080p).
@@ -32,6 +33,34 @@ LOCAL_EFFECT = 0.002
 TREE_SOURCES = ("a11y", "uiautomator")
 #: Half the side of the box taken around a target given as a bare point, in pixels.
 NEIGHBOURHOOD = 24
+
+
+class Probe(Protocol):
+    """What verification may do on the device after an action: look again, read the
+    device's own elements, read text in a region of a frame, pause between looks."""
+
+    @property
+    def can_read(self) -> bool:
+        """Whether `read_text` has an OCR engine behind it."""
+        ...
+
+    def observe(self) -> Observation:
+        """A fresh screenshot with every element (the device's and OCR's)."""
+        ...
+
+    def elements(self) -> list[Element]:
+        """The device's own elements now (accessibility, uiautomator)."""
+        ...
+
+    def read_text(self, pixels: Frame, region: Rect) -> str:
+        """The text OCR reads in `region` of `pixels` ("" without an OCR engine)."""
+        ...
+
+    def settle(self) -> None:
+        """Pause before looking again."""
+        ...
+
+    def now(self) -> float: ...
 
 
 @dataclass(frozen=True)
@@ -48,14 +77,14 @@ def verify(
     placed: Placed | None,
     before: Observation,
     after: Screenshot | None,
-    ex: Executor,
+    probe: Probe,
 ) -> Verdict:
     """Check the action's effect on the settled screenshot `after` (None: nothing ran)."""
     if after is None:
         return Verdict(True, "nothing to check on the screen")
     changed = changed_fraction(before.screenshot.raw, after.raw)
     if isinstance(action, Wait):
-        return _wait_outcome(action, ex, changed)
+        return _wait_outcome(action, probe, changed)
     if isinstance(action, Hover):
         return Verdict(True, "pointer moved (a hover shows nothing to check)", changed)
     if isinstance(action, Key) and changed <= SCREEN_EFFECT and _moves_the_caret(action.keys):
@@ -63,11 +92,11 @@ def verify(
         # where no frame shows it (it blinks), and nothing else is meant to change.
         return Verdict(True, f"{action.chord} moves the caret (nothing else to see)", changed)
     if isinstance(action, TypeText) and action.text:
-        return _typed(action.text, action.clear_first, placed, before, after, ex, changed)
+        return _typed(action.text, action.clear_first, placed, before, after, probe, changed)
     if isinstance(action, Click) and placed is not None and placed.element is not None:
         state = placed.element.checked
         if state is not None and placed.element.source in TREE_SOURCES:
-            now = _same_element(placed.element.box, ex)
+            now = _same_element(placed.element.box, probe)
             if now is not None and now.checked is not None:
                 wanted = {"checked": True, "unchecked": False}.get(action.ensure or "")
                 if now.checked != state and wanted in (None, now.checked):
@@ -100,7 +129,7 @@ def _typed(
     placed: Placed | None,
     before: Observation,
     after: Screenshot,
-    ex: Executor,
+    probe: Probe,
     changed: float,
 ) -> Verdict:
     if placed is None or placed.box is None:
@@ -114,13 +143,13 @@ def _typed(
         and element.role == "entry"
         and "password" not in element.states  # a password field shows dots, not the text
     ):
-        now = _same_element(element.box, ex)
+        now = _same_element(element.box, probe)
         if now is not None:
             held = _fold(now.value) == _fold(text) if replaced else _contains(now.value, text)
             if held:
                 return Verdict(True, f"the field now holds {now.value!r}", changed)
             return Verdict(False, f"the field holds {now.value!r}, not {text!r}", changed)
-    if ex.reader is None or (element is not None and "password" in element.states):
+    if not probe.can_read or (element is not None and "password" in element.states):
         local = _local_change(before, after, placed.box)
         if local > LOCAL_EFFECT:
             return Verdict(True, f"the field changed ({local:.1%} of it)", changed)
@@ -132,7 +161,7 @@ def _typed(
         )
     # Generous padding: OCR drops a letter that touches the edge of what it is given.
     region = _pixels_of(placed.box, before, pad=16)
-    seen = text_in(ex.reader.read_region(after.pixels, region))
+    seen = probe.read_text(after.pixels, region)
     local = _local_change(before, after, placed.box)
     if _masked(seen) and local > LOCAL_EFFECT:
         # A password field shows dots (or, to OCR, nothing it can read) for what was typed.
@@ -151,12 +180,12 @@ def _moves_the_caret(keys: list[str]) -> bool:
     return last in _CARET_KEYS and set(mods) <= {"ctrl", "shift"}
 
 
-def _wait_outcome(action: Wait, ex: Executor, changed: float) -> Verdict:
+def _wait_outcome(action: Wait, probe: Probe, changed: float) -> Verdict:
     if action.seconds is not None:
         return Verdict(True, f"waited {action.seconds:g} s", changed)
-    deadline = ex.clock() + action.limit
+    deadline = probe.now() + action.limit
     while True:
-        seen = ex.observe(with_ocr=True)
+        seen = probe.observe()
         if action.until_text is not None:
             words = " ".join(f"{e.name} {e.value}" for e in seen.elements)
             if _contains(words, action.until_text):
@@ -165,15 +194,15 @@ def _wait_outcome(action: Wait, ex: Executor, changed: float) -> Verdict:
             ground(action.until_element, seen.elements), Found
         ):
             return Verdict(True, f"{action.until_element!r} is there", changed)
-        if ex.clock() >= deadline:
+        if probe.now() >= deadline:
             wanted = action.until_text or action.until_element
             return Verdict(False, f"{wanted!r} did not appear within {action.limit:g} s", changed)
-        ex.sleep(ex.settle_interval * 4)
+        probe.settle()
 
 
-def _same_element(box: ScreenBox, ex: Executor) -> Any:
+def _same_element(box: ScreenBox, probe: Probe) -> Element | None:
     """The device's element at the same place now (boxes may shift by a pixel)."""
-    for element in ex.device.elements():
+    for element in probe.elements():
         b = element.box
         if max(abs(b.x1 - box.x1), abs(b.y1 - box.y1), abs(b.x2 - box.x2), abs(b.y2 - box.y2)) <= 2:
             return element

@@ -30,6 +30,9 @@ from screenpilot.actions.targets import Target
 from screenpilot.errors import InvalidInputError
 
 Direction = Literal["up", "down", "left", "right"]
+#: Which of an action's targets a place is: the one it acts on, or where a gesture starts/ends.
+TargetRole = Literal["target", "start", "end"]
+_ROLES: tuple[TargetRole, ...] = ("start", "end", "target")
 MouseButton = Literal["left", "right", "middle"]
 
 #: How long a wait may last; longer is surely a mistake (or a model's runaway number).
@@ -57,6 +60,18 @@ def _no_control_characters(text: str, *, allow_newlines: bool) -> str:
 
 class _Action(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
+
+    @property
+    def targets(self) -> tuple[tuple[TargetRole, Target], ...]:
+        """Every target the action points at, with its role, in the order the input uses
+        them (a drag's start before its end). The one answer the executor (to place them),
+        the safety policy (to judge them) and summaries (to name them) all read."""
+        found: list[tuple[TargetRole, Target]] = []
+        for role in _ROLES:
+            value = getattr(self, role, None)
+            if value is not None:
+                found.append((role, value))
+        return tuple(found)
 
 
 class Click(_Action):

@@ -1,55 +1,65 @@
 """The agent: observe -> decide -> guard -> act -> verify -> record, for any device and policy.
 
-`Agent(device, policy).run("instruction")` asks the policy for a plan, runs its steps one by
-one through the executor (which grounds each target on the newest screenshot, acts and
-verifies), and asks again when a step fails or the plan runs out. Around that: budgets
-(steps, seconds, model calls), loop detection (the same action on an unchanged screen three
-times: replan once, then stop), the safety guard, cancellation (Ctrl+C or `cancel()`), and the
-trajectory + HTML report of everything that happened.
+`Agent(device, policy).run("instruction")` is a short loop over `Agent.step()`: each step
+either asks the policy for a plan (when none is pending) or runs the plan's next action
+through the executor, which places its targets on the newest screenshot, has the safety
+guard judge them, acts and verifies. Every step becomes a typed record
+(`trajectory.records`), secrets masked once, handed to the observers (`agent.observers`):
+the trajectory recorder, budgets, loop detection, and whatever the caller adds (the CLI's
+printer, the console's feed). A failed step makes the policy plan again; a lost
+environment (the X server, the phone, the model server) ends the run as "error" at once.
 """
 
 from __future__ import annotations
 
-import hashlib
-import logging
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
-from typing import Any, Literal
 
-from screenpilot.actions.executor import Executor, GroundingError, Placed, StepResult
-from screenpilot.actions.targets import Description
-from screenpilot.actions.vocabulary import ACTION_ADAPTER, Answer, Finish
-from screenpilot.agent.report import build_report
-from screenpilot.agent.safety import Confirm, SafetyPolicy, refuse_all
-from screenpilot.agent.trajectory import Redactor, TrajectoryWriter, new_run_dir
+from screenpilot.actions.executor import Executor, GroundingError, Pacing, StepResult
+from screenpilot.actions.guard import ALLOWED, RefusedError, SafetyDecision
+from screenpilot.actions.placement import Placed
+from screenpilot.actions.vocabulary import ACTION_ADAPTER, Action, Answer, Finish
+from screenpilot.actions.wording import summary
+from screenpilot.agent.observers import (
+    BudgetObserver,
+    Budgets,
+    Frames,
+    LoopDetector,
+    Observer,
+    Progress,
+    Replan,
+    Stop,
+    TrajectoryRecorder,
+)
+from screenpilot.agent.safety import Confirm, SafetyGuard, SafetyPolicy, refuse_all
 from screenpilot.devices.protocol import Device
-from screenpilot.errors import ScreenpilotError
-from screenpilot.perception.geometry import ScreenPoint
+from screenpilot.errors import EnvironmentLostError, ScreenpilotError
+from screenpilot.perception.grounding import Candidate as GroundingCandidate
 from screenpilot.perception.ocr import ScreenReader
 from screenpilot.perception.screenshot import Observation
-from screenpilot.policies.base import Outcome, Policy, Step
+from screenpilot.policies.base import Outcome, Plan, Policy, Step
+from screenpilot.trajectory.records import (
+    Candidate,
+    Failure,
+    PlacedTarget,
+    RunEnded,
+    RunStarted,
+    Status,
+    StepRecorded,
+    StepTimings,
+)
+from screenpilot.trajectory.redaction import Redactor
+from screenpilot.trajectory.store import new_run_dir
 
-log = logging.getLogger(__name__)
+__all__ = ["Agent", "Budgets", "RefusedError", "Run", "RunResult", "Status"]
 
-Status = Literal[
-    "success", "failure", "budget", "stuck", "refused", "cancelled", "dry_run", "error"
-]
-
-
-class RefusedError(ScreenpilotError):
-    """The safety policy (or the person asked) refused an action."""
-
-
-@dataclass(frozen=True)
-class Budgets:
-    """Limits of one run."""
-
-    max_steps: int = 40
-    max_seconds: float = 900.0
-    max_model_calls: int = 60
+#: How many of a failed grounding's nearest candidates a step record keeps.
+CANDIDATES_KEPT = 5
 
 
 @dataclass(frozen=True)
@@ -70,14 +80,40 @@ class RunResult:
         return self.status in ("success", "dry_run")
 
 
-def screen_digest(observation: Observation) -> str:
-    """A cheap fingerprint of the screen (every 8th pixel), for loop detection."""
-    sample = observation.screenshot.raw[::8, ::8]
-    return hashlib.blake2b(sample.tobytes(), digest_size=12).hexdigest()
+@dataclass
+class Run:
+    """A run under way: what the loop carries from one step to the next."""
+
+    instruction: str
+    progress: Progress
+    folder: Path | None = None
+    history: list[Outcome] = field(default_factory=list)
+    answers: list[str] = field(default_factory=list)
+    pending: deque[Step] = field(default_factory=deque)
+    plan: Plan | None = None  # the plan the pending steps come from
+    plan_intact: bool = True  # every step of that plan so far had its effect
+    raw: str = ""  # the model's answer, recorded with the plan's first step
+    ended: Stop | None = None
+    recorder: TrajectoryRecorder | None = None
+
+
+@dataclass(frozen=True)
+class _Attempt:
+    """What came of running one action, whether it ran or not."""
+
+    ok: bool
+    reason: str
+    failure: Failure | None = None
+    result: StepResult | None = None
+    observation: Observation | None = None
+    placements: tuple[Placed, ...] = ()
+    safety: SafetyDecision = ALLOWED
+    candidates: tuple[GroundingCandidate, ...] = ()
 
 
 class Agent:
-    """Drives one device with one policy."""
+    """Drives one device with one policy. `observers` watch every run (see
+    `agent.observers`); `pacing`, `clock` and `sleep` set how the executor waits."""
 
     def __init__(
         self,
@@ -91,21 +127,23 @@ class Agent:
         output: Path | None = Path("runs"),
         dry_run: bool = False,
         secrets: Iterable[str] = (),
-        on_step: Callable[[dict[str, Any]], None] | None = None,
-        executor: Executor | None = None,
+        observers: Iterable[Observer] = (),
+        pacing: Pacing | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.device, self.policy = device, policy
-        self.safety = safety or SafetyPolicy()
-        self.confirm = confirm
         self.budgets = budgets or Budgets()
         self.output, self.dry_run = output, dry_run
         self.redactor = Redactor(secrets)
-        self.on_step = on_step
-        self.executor = executor or Executor(device, reader=reader)
-        self.executor.guard = self._guard
+        self.clock = clock
+        guard = SafetyGuard(safety or SafetyPolicy(), confirm, self._masked)
+        self.executor = Executor(
+            device, reader=reader, guard=guard, pacing=pacing, clock=clock, sleep=sleep
+        )
+        self.observers = list(observers)
         self._cancelled = threading.Event()
-        self._safety_note = "allow"
-        #: The folder of the run under way (or the last one), once `run()` has made it.
+        #: The folder of the run under way (or the last one), once `start()` has made it.
         self.folder: Path | None = None
 
     def cancel(self) -> None:
@@ -114,151 +152,199 @@ class Agent:
 
     # ------------------------------------------------------------------ the loop
     def run(self, instruction: str) -> RunResult:
-        """Carry out `instruction`; always returns (the report is written either way)."""
-        start = time.monotonic()
-        # The folder's name is made from the instruction's first words: secrets masked first.
-        folder = (
-            new_run_dir(self.output, self.redactor.text(instruction))
-            if self.output is not None
-            else None
-        )
-        self.folder = folder
-        writer = TrajectoryWriter(folder, self.redactor) if folder is not None else None
-        if writer:
-            writer.record(
-                "start",
-                instruction=instruction,
-                policy=self.policy.name,
-                device=type(self.device).__name__,
-                dry_run=self.dry_run,
-            )
-        history: list[Outcome] = []
-        answers: list[str] = []
-        model_calls, index = 0, 0
-        repeats: dict[tuple[str, str], int] = {}
-        replanned: set[tuple[str, str]] = set()
-        status: Status = "failure"
-        message = ""
+        """Carry out `instruction`; always returns (the record is complete either way)."""
+        run = self.start(instruction)
         try:
-            while True:
-                if self._cancelled.is_set():
-                    status, message = "cancelled", "cancelled"
-                    break
-                over = self._over_budget(index, model_calls, time.monotonic() - start)
-                if over:
-                    status, message = "budget", over
-                    break
-                observation = self.executor.observe(with_elements=False)
-                plan = self.policy.plan(instruction, observation, self._shown(history))
-                model_calls += plan.model_calls
-                if plan.done and not plan.steps:
-                    status = "success" if plan.success else "failure"
-                    message = plan.message
-                    break
-                if not plan.steps:
-                    status, message = "failure", "the policy had nothing more to do"
-                    break
-                finished = all_ran = False
-                for position, step in enumerate(plan.steps):
-                    if self._cancelled.is_set() or self._over_budget(
-                        index, model_calls, time.monotonic() - start
-                    ):
-                        break
-                    index += 1
-                    if self.dry_run:
-                        self._record(
-                            writer, index, step, plan.raw if position == 0 else "", None, None
-                        )
-                        if isinstance(step.action, Finish):
-                            finished = True
-                        continue
-                    result, reason = self._execute(step)
-                    ok = result.ok if result is not None else False
-                    reason = result.verdict.reason if result is not None else reason
-                    self._record(
-                        writer, index, step, plan.raw if position == 0 else "", result, reason
-                    )
-                    history.append(Outcome(step, ok, reason, index))
-                    if isinstance(step.action, Answer) and ok:
-                        answers.append(step.action.text)
-                    if isinstance(step.action, Finish) and ok:
-                        status = step.action.status
-                        message = step.action.message or (
-                            "done" if status == "success" else "gave up"
-                        )
-                        finished = True
-                        break
-                    if self._safety_note.startswith("refused"):
-                        status, message = "refused", self._safety_note
-                        finished = True
-                        break
-                    key = (
-                        ACTION_ADAPTER.dump_json(step.action).decode(),
-                        screen_digest(result.observation) if result else "",
-                    )
-                    unchanged = result is None or not ok or result.verdict.changed == 0
-                    if unchanged:
-                        repeats[key] = repeats.get(key, 0) + 1
-                    if repeats.get(key, 0) >= 3:
-                        if key in replanned:
-                            status = "stuck"
-                            message = f"repeating {step.action.type} on an unchanged screen"
-                            finished = True
-                        else:
-                            replanned.add(key)
-                            repeats[key] = 0
-                            history.append(
-                                Outcome(step, False, "repeated three times with no effect", index)
-                            )
-                        break
-                    if not ok:
-                        break  # replan with what happened
-                else:
-                    all_ran = True
-                if finished:
-                    break
-                if self.dry_run:
-                    status, message = "dry_run", f"{index} steps planned, none run"
-                    break
-                if plan.done and all_ran:
-                    status = "success" if plan.success else "failure"
-                    message = plan.message
-                    break
+            while run.ended is None:
+                self.step(run)
         except KeyboardInterrupt:
-            status, message = "cancelled", "interrupted (Ctrl+C)"
-        except RefusedError as error:
-            status, message = "refused", str(error)
-        except ScreenpilotError as error:  # the model server or the device went away
-            status, message = "error", str(error)
-        seconds = time.monotonic() - start
-        report = None
-        if writer is not None and folder is not None:
-            writer.record(
-                "end",
-                status=status,
-                message=message,
-                steps=index,
-                model_calls=model_calls,
-                seconds=seconds,
-                answers=answers,
-            )
-            writer.close()
-            report = build_report(folder)
+            run.ended = Stop("cancelled", "interrupted (Ctrl+C)")
+        return self.finish(run)
+
+    def start(self, instruction: str) -> Run:
+        """Begin a run: its folder (when recording), its observers, its first record."""
+        run = Run(instruction, Progress(started=self.clock()))
+        watchers: list[Observer] = [BudgetObserver(self.budgets, self.clock), LoopDetector()]
+        if self.output is not None:
+            # The folder's name is made from the instruction's first words: secrets masked.
+            run.folder = new_run_dir(self.output, self.redactor.text(instruction))
+            run.recorder = TrajectoryRecorder(run.folder)
+            watchers.insert(0, run.recorder)
+        self.folder = run.folder
+        self._watchers = watchers + self.observers
+        record = RunStarted(
+            time=time.time(),
+            instruction=instruction,
+            policy=self.policy.name,
+            device=type(self.device).__name__,
+            dry_run=self.dry_run,
+            version=_version(),
+        )
+        record = self.redactor.record(record)
+        for observer in self._watchers:
+            observer.started(record)
+        return run
+
+    def step(self, run: Run) -> StepRecorded | None:
+        """One turn of the loop: plan when nothing is pending, else run the next action.
+        Returns the step's record (None when it planned or the run ended)."""
+        if run.ended is not None:
+            return None
+        if self._cancelled.is_set():
+            run.ended = Stop("cancelled", "cancelled")
+            return None
+        for observer in self._watchers:
+            stop = observer.before_action(run.progress)
+            if stop is not None:
+                run.ended = stop
+                return None
+        if not run.pending:
+            self._plan(run)
+            return None
+        return self._act(run, run.pending.popleft())
+
+    def finish(self, run: Run) -> RunResult:
+        """End a run: its last record, the report; how it ended."""
+        ended = run.ended or Stop("failure", "the run stopped before it ended")
+        seconds = self.clock() - run.progress.started
+        record = RunEnded(
+            time=time.time(),
+            status=ended.status,
+            message=ended.message,
+            steps=run.progress.steps,
+            model_calls=run.progress.model_calls,
+            seconds=max(0.0, seconds),
+            answers=run.answers,
+        )
+        record = self.redactor.record(record)
+        for observer in self._watchers:
+            observer.ended(record)
         return RunResult(
-            status,
-            self.redactor.text(message),
-            index,
-            model_calls,
+            ended.status,
+            record.message,
+            run.progress.steps,
+            run.progress.model_calls,
             seconds,
-            folder,
-            report,
-            answers,
+            run.folder,
+            run.recorder.report if run.recorder is not None else None,
+            run.answers,
         )
 
     # ------------------------------------------------------------------ pieces
+    def _plan(self, run: Run) -> None:
+        try:
+            observation = self.executor.observe(with_elements=False)
+            plan = self.policy.plan(run.instruction, observation, self._shown(run.history))
+        except ScreenpilotError as error:  # the device or the model server went away
+            run.ended = Stop("error", str(error))
+            return
+        run.progress.model_calls += plan.model_calls
+        if not plan.steps:
+            run.ended = (
+                _plan_end(plan)
+                if plan.done
+                else Stop("failure", "the policy had nothing more to do")
+            )
+            return
+        run.pending = deque(plan.steps)
+        run.plan, run.plan_intact, run.raw = plan, True, plan.raw
+
+    def _act(self, run: Run, step: Step) -> StepRecorded:
+        run.progress.steps += 1
+        index = run.progress.steps
+        raw, run.raw = run.raw, ""
+        if self.dry_run:
+            record = self._record(run, index, step, raw, None)
+            for observer in self._watchers:
+                observer.after_action(record, Frames())
+            if isinstance(step.action, Finish) or not run.pending:
+                run.ended = Stop("dry_run", f"{index} steps planned, none run")
+            return record
+        attempt = self._attempt(step.action)
+        record = self._record(run, index, step, raw, attempt)
+        before = attempt.observation.screenshot if attempt.observation is not None else None
+        after = attempt.result.after if attempt.result is not None else None
+        verdicts = [
+            observer.after_action(record, Frames(before, after)) for observer in self._watchers
+        ]
+        run.history.append(Outcome(step, attempt.ok, attempt.reason, index))
+        action = step.action
+        if isinstance(action, Answer) and attempt.ok:
+            run.answers.append(action.text)
+        if not attempt.ok:
+            run.plan_intact = False
+            run.pending.clear()  # plan again, knowing what happened
+        stop = next((v for v in verdicts if isinstance(v, Stop)), None)
+        replan = next((v for v in verdicts if isinstance(v, Replan)), None)
+        if isinstance(action, Finish) and attempt.ok:
+            run.ended = Stop(action.status, action.message or _finished(action.status))
+        elif attempt.failure == "refused":
+            run.ended = Stop("refused", attempt.reason)
+        elif attempt.failure == "environment":
+            run.ended = Stop("error", attempt.reason)
+        elif stop is not None:
+            run.ended = stop
+        elif replan is not None:
+            run.pending.clear()
+            run.history.append(Outcome(step, False, replan.reason, index))
+        elif not run.pending and run.plan is not None and run.plan.done and run.plan_intact:
+            run.ended = _plan_end(run.plan)
+        return record
+
+    def _attempt(self, action: Action) -> _Attempt:
+        try:
+            result = self.executor.run(action)
+        except RefusedError as error:
+            return _Attempt(False, str(error), "refused", None, error.observation,
+                            error.placements, error.decision)  # fmt: skip
+        except GroundingError as error:
+            return _Attempt(False, str(error), "grounding", observation=error.observation,
+                            candidates=tuple(error.result.candidates))  # fmt: skip
+        except EnvironmentLostError as error:
+            return _Attempt(False, str(error), "environment")
+        except ScreenpilotError as error:  # the device could not do it
+            return _Attempt(False, str(error), "device")
+        ok = result.ok
+        return _Attempt(ok, result.verdict.reason, None if ok else "verification", result,
+                        result.observation, result.placements, result.safety)  # fmt: skip
+
+    def _record(
+        self, run: Run, index: int, step: Step, raw: str, attempt: _Attempt | None
+    ) -> StepRecorded:
+        """The step as a record, secrets masked."""
+        observation = attempt.observation if attempt is not None else None
+        result = attempt.result if attempt is not None else None
+        recording = run.folder is not None
+        record = StepRecorded(
+            time=time.time(),
+            index=index,
+            summary=summary(step.action),
+            action=step.action,
+            expect=step.expect,
+            thought=step.thought,
+            raw=raw,
+            ok=attempt.ok if attempt is not None else None,
+            reason=attempt.reason if attempt is not None else "",
+            failure=attempt.failure if attempt is not None else None,
+            safety=attempt.safety if attempt is not None else ALLOWED,
+            targets=[_placed_target(p) for p in attempt.placements] if attempt else [],
+            candidates=[_candidate(c) for c in attempt.candidates[:CANDIDATES_KEPT]]
+            if attempt
+            else [],
+            changed=result.verdict.changed if result is not None else 0.0,
+            seconds=result.seconds if result is not None else 0.0,
+            timings=StepTimings(**vars(result.timings)) if result is not None else None,
+            geometry=observation.geometry if observation is not None else None,
+            screenshot=f"step-{index:04d}.png" if recording and observation else None,
+            after=f"step-{index:04d}-after.png"
+            if recording and result is not None and result.after is not None
+            else None,
+        )
+        return self.redactor.record(record)
+
     def _shown(self, history: list[Outcome]) -> list[Outcome]:
         """The history a policy that talks to a model may see: secrets masked."""
-        if not getattr(self.policy, "uses_model", False) or not self.redactor.active:
+        if not self.redactor.active or not self.policy.uses_model:
             return history
         masked = []
         for outcome in history:
@@ -272,40 +358,7 @@ class Agent:
             )
         return masked
 
-    def _over_budget(self, steps: int, calls: int, seconds: float) -> str:
-        b = self.budgets
-        if steps >= b.max_steps:
-            return f"step budget of {b.max_steps} used up"
-        if calls > b.max_model_calls:
-            return f"model-call budget of {b.max_model_calls} used up"
-        if seconds >= b.max_seconds:
-            return f"time budget of {b.max_seconds:g} s used up"
-        return ""
-
-    def _execute(self, step: Step) -> tuple[StepResult | None, str]:
-        self._safety_note = "allow"
-        try:
-            return self.executor.run(step.action), ""
-        except RefusedError as error:
-            self._safety_note = f"refused: {error}"
-            return None, self._safety_note
-        except GroundingError as error:
-            return None, str(error)
-        except ScreenpilotError as error:  # the device could not do it
-            return None, str(error)
-
-    def _guard(self, action: Any, placed: Placed | None, observation: Observation) -> None:
-        check = self.safety.check(
-            action, placed.point if placed else None, placed.element if placed else None
-        )
-        if check.decision == "allow":
-            return
-        if check.decision == "ask" and self.confirm(self._masked(action), check.reason):
-            self._safety_note = f"asked ({check.reason}): confirmed"
-            return
-        raise RefusedError(f"{action.type} refused: {check.reason}")
-
-    def _masked(self, action: Any) -> Any:
+    def _masked(self, action: Action) -> Action:
         """The action as a person may see it: secrets replaced by the mask."""
         if not self.redactor.active:
             return action
@@ -313,65 +366,37 @@ class Agent:
             self.redactor.data(ACTION_ADAPTER.dump_python(action, mode="json"))
         )
 
-    def _record(
-        self,
-        writer: TrajectoryWriter | None,
-        index: int,
-        step: Step,
-        raw: str,
-        result: StepResult | None,
-        reason: str | None,
-    ) -> None:
-        placed = result.placed if result is not None else None
-        grounding = placed.grounding if placed is not None else None
-        entry: dict[str, Any] = {
-            "index": index,
-            "summary": _summary(step),
-            "action": ACTION_ADAPTER.dump_python(step.action, mode="json"),
-            "expect": step.expect,
-            "thought": step.thought,
-            "raw": raw,
-            "ok": None if self.dry_run else (result.ok if result is not None else False),
-            "reason": reason or "",
-            "safety": self._safety_note,
-            "seconds": result.seconds if result is not None else 0.0,
-            "point": placed.point.model_dump() if placed is not None else None,
-            "box": placed.box.model_dump() if placed is not None and placed.box else None,
-            "grounding": (
-                f"{grounding.element.source} {grounding.element.role} "
-                f"{grounding.element.name!r} ({grounding.why})"
-            )
-            if grounding
-            else None,
-            "confidence": grounding.confidence if grounding else None,
-        }
-        if result is not None:
-            entry["geometry"] = result.observation.geometry.model_dump(mode="json")
-            if writer is not None:
-                entry["screenshot"] = writer.save_screenshot(
-                    result.observation.screenshot, f"step-{index:04d}.png"
-                )
-                if result.after is not None:
-                    entry["after"] = writer.save_screenshot(
-                        result.after, f"step-{index:04d}-after.png"
-                    )
-        if writer is not None:
-            writer.record("step", **entry)
-        if self.on_step is not None:
-            self.on_step(self.redactor.data(entry))
+
+def _plan_end(plan: Plan) -> Stop:
+    return Stop("success" if plan.success else "failure", plan.message)
 
 
-def _summary(step: Step) -> str:
-    """A short line for a step: "type 'bob' into the Email field", "click (960, 540)"."""
-    action = step.action
-    target: Any = getattr(action, "target", None)
-    if isinstance(target, Description):
-        words = target.text
-    elif isinstance(target, ScreenPoint):
-        words = f"({target.x:.0f}, {target.y:.0f})"
-    else:
-        words = ""
-    detail = getattr(action, "text", "") if action.type in ("type", "answer") else ""
-    if action.type == "type" and detail and words:
-        words = f"into {words}"
-    return " ".join(p for p in (action.type, repr(detail) if detail else "", words) if p)
+def _finished(status: str) -> str:
+    return "done" if status == "success" else "gave up"
+
+
+def _placed_target(placed: Placed) -> PlacedTarget:
+    element, found = placed.element, placed.grounding
+    return PlacedTarget(
+        role=placed.role,
+        point=placed.point,
+        box=placed.box,
+        source=element.source if element is not None else None,
+        element_role=element.role if element is not None else None,
+        name=element.name if element is not None else None,
+        why=found.why if found is not None else "",
+        confidence=found.confidence if found is not None else None,
+    )
+
+
+def _candidate(candidate: GroundingCandidate) -> Candidate:
+    e = candidate.element
+    return Candidate(box=e.box, source=e.source, element_role=e.role, name=e.name,
+                     score=candidate.score, why=candidate.why)  # fmt: skip
+
+
+def _version() -> str:
+    try:
+        return version("screenpilot")
+    except PackageNotFoundError:
+        return ""

@@ -2,8 +2,12 @@
 
 Risky by default: targets whose words say delete, pay, send, buy, uninstall, format and the
 like; typing into password fields; system key chords; opening apps outside an allow-list;
-touching the screen outside an allowed region. A non-interactive run refuses what it would
-have asked.
+touching the screen outside an allowed region. Every target of an action is judged as it was
+placed (the words it was described with and the element found there), so a drag or swipe is
+judged at both ends. A non-interactive run refuses what it would have asked.
+
+`SafetyPolicy` holds the rules; `SafetyGuard` is the executor's guard: the policy's decision,
+with a person asked (through `Confirm`) when the policy says "ask".
 """
 
 from __future__ import annotations
@@ -11,14 +15,13 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Literal
 
+from screenpilot.actions.guard import ALLOWED, SafetyDecision
+from screenpilot.actions.placement import Placed
 from screenpilot.actions.targets import Description
 from screenpilot.actions.vocabulary import Action, Key, OpenApp, TypeText
-from screenpilot.perception.elements import Element
-from screenpilot.perception.geometry import ScreenBox, ScreenPoint
-
-Decision = Literal["allow", "ask", "refuse"]
+from screenpilot.perception.geometry import ScreenBox
+from screenpilot.perception.screenshot import Observation
 
 RISKY_WORDS = (
     "delete", "remove", "erase", "wipe", "format", "reset", "uninstall", "pay", "payment",
@@ -32,14 +35,6 @@ SYSTEM_CHORDS = (
 _WORD = {w: re.compile(rf"\b{re.escape(w)}\b", re.IGNORECASE) for w in RISKY_WORDS}
 
 
-@dataclass(frozen=True)
-class SafetyCheck:
-    """The decision on one action and why."""
-
-    decision: Decision
-    reason: str = ""
-
-
 @dataclass
 class SafetyPolicy:
     """The rules. `allowed_apps` None allows every app; `allowed_region` None the whole
@@ -50,34 +45,42 @@ class SafetyPolicy:
     allowed_region: ScreenBox | None = None
     extra_allowed: set[str] = field(default_factory=set)  # words a task file declares safe
 
-    def check(
-        self, action: Action, point: ScreenPoint | None, element: Element | None
-    ) -> SafetyCheck:
-        words = " ".join(_words_of(action, element))
+    def judge(self, action: Action, placements: tuple[Placed, ...] = ()) -> SafetyDecision:
+        """The rule's decision on `action` with its targets placed as `placements`."""
+        words = " ".join(_words_of(action, placements))
         for word in self.risky_words:
             pattern = _WORD.get(word) or re.compile(rf"\b{re.escape(word)}\b", re.IGNORECASE)
             if word not in self.extra_allowed and pattern.search(words):
-                return SafetyCheck("ask", f"the target says {word!r}")
-        if isinstance(action, TypeText) and element is not None and "password" in element.states:
-            return SafetyCheck("ask", "typing into a password field")
+                return SafetyDecision(decision="ask", reason=f"the target says {word!r}")
+        if isinstance(action, TypeText) and any(
+            p.element is not None and "password" in p.element.states for p in placements
+        ):
+            return SafetyDecision(decision="ask", reason="typing into a password field")
         if isinstance(action, Key) and any(chord <= set(action.keys) for chord in SYSTEM_CHORDS):
-            return SafetyCheck("ask", f"the system chord {action.chord}")
+            return SafetyDecision(decision="ask", reason=f"the system chord {action.chord}")
         apps = self.allowed_apps
         if isinstance(action, OpenApp) and apps is not None and action.app not in apps:
-            return SafetyCheck("ask", f"{action.app} is not among the allowed apps")
+            return SafetyDecision(
+                decision="ask", reason=f"{action.app} is not among the allowed apps"
+            )
         region = self.allowed_region
-        if point is not None and region is not None and not region.contains(point):
-            where = f"({point.x:.0f}, {point.y:.0f})"
-            return SafetyCheck("refuse", f"{where} is outside the allowed region")
-        return SafetyCheck("allow")
+        for placed in placements:
+            point = placed.point
+            if region is not None and not region.contains(point):
+                where = f"({point.x:.0f}, {point.y:.0f})"
+                return SafetyDecision(
+                    decision="refuse", reason=f"{where} is outside the allowed region"
+                )
+        return ALLOWED
 
 
-def _words_of(action: Action, element: Element | None) -> Iterable[str]:
-    if element is not None:
-        yield element.name
-    target = getattr(action, "target", None)
-    if isinstance(target, Description):
-        yield target.text
+def _words_of(action: Action, placements: tuple[Placed, ...]) -> Iterable[str]:
+    for placed in placements:
+        if placed.element is not None:
+            yield placed.element.name
+    for _, target in action.targets:
+        if isinstance(target, Description):
+            yield target.text
 
 
 #: A confirmation callback: shown the action and the reason, answers True to go ahead.
@@ -87,3 +90,25 @@ Confirm = Callable[[Action, str], bool]
 def refuse_all(_action: Action, _reason: str) -> bool:
     """The confirmation of a non-interactive run: nobody is there to say yes."""
     return False
+
+
+class SafetyGuard:
+    """The executor's guard: the policy's decision, a person asked when it says "ask".
+    `shown` is how the action is shown to that person (secrets masked)."""
+
+    def __init__(
+        self,
+        policy: SafetyPolicy,
+        confirm: Confirm = refuse_all,
+        shown: Callable[[Action], Action] = lambda action: action,
+    ) -> None:
+        self.policy, self.confirm, self.shown = policy, confirm, shown
+
+    def __call__(
+        self, action: Action, placements: tuple[Placed, ...], observation: Observation
+    ) -> SafetyDecision:
+        decision = self.policy.judge(action, placements)
+        if decision.decision != "ask":
+            return decision
+        confirmed = bool(self.confirm(self.shown(action), decision.reason))
+        return decision.model_copy(update={"confirmed": confirmed})

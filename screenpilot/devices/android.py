@@ -25,6 +25,7 @@ from screenpilot.devices.adb import AdbClient, AdbConnectionLostError, AdbError
 from screenpilot.devices.phone_shell import shell_quote
 from screenpilot.devices.protocol import Direction, SystemButtonName, UnsupportedActionError
 from screenpilot.devices.uiautomator import UiDumpError, parse_dump, strip_dump
+from screenpilot.errors import DeviceLostError
 from screenpilot.perception.elements import Element
 from screenpilot.perception.geometry import Rect, ScreenGeometry, ScreenPoint, Size
 from screenpilot.perception.screenshot import Screenshot
@@ -58,6 +59,10 @@ SCROLL_STEP = 0.08
 
 class AndroidError(AdbError):
     """The phone cannot do what was asked, or answered something unusable."""
+
+
+class PhoneLostError(AndroidError, DeviceLostError):
+    """The phone (or the adb server) stopped answering: unplugged, rebooted, adb gone."""
 
 
 class AndroidDevice:
@@ -110,14 +115,30 @@ class AndroidDevice:
             raise AndroidError(f"device {entry.serial} is {entry.state}: reconnect it")
         return entry.serial
 
+    def close(self) -> None:
+        """Nothing to let go of: every adb call opens and closes its own connection."""
+
+    def __enter__(self) -> AndroidDevice:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
     def _retrying(self, call: Callable[[], T]) -> T:
         """Run an adb call, reconnecting once if the connection drops."""
         try:
-            return call()
-        except AdbConnectionLostError as first:
-            log.warning("adb connection dropped (%s); trying once more", first)
-            time.sleep(0.2)
-            return call()
+            try:
+                return call()
+            except AdbConnectionLostError as first:
+                log.warning("adb connection dropped (%s); trying once more", first)
+                time.sleep(0.2)
+                return call()
+        except AdbConnectionLostError as error:
+            raise PhoneLostError(f"lost {self.serial}: {error}") from None
+        except AdbError as error:
+            if _gone(str(error)):
+                raise PhoneLostError(f"lost {self.serial}: {error}") from None
+            raise
 
     def shell(self, command: str) -> str:
         """Run a command line in the device's shell; its output as text."""
@@ -332,3 +353,9 @@ def _decode_raw(data: bytes) -> tuple[np.ndarray, Layout]:
         f"raw screencap of {w}x{h} should be {w * h * depth} bytes of pixels, got {len(data)} "
         "(cut short?)"
     )
+
+
+def _gone(message: str) -> bool:
+    """Whether an adb error says the phone is no longer there (not a refused command)."""
+    low = message.lower()
+    return "is offline" in low or "is not connected" in low or "closed the connection" in low

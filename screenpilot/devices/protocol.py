@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal, Protocol
+from typing import Literal, Protocol, Self
 
 from screenpilot.errors import ScreenpilotError
 from screenpilot.perception.elements import Element
@@ -18,7 +18,9 @@ class UnsupportedActionError(ScreenpilotError):
 
 
 class Device(Protocol):
-    """A screen the agent can see and act on."""
+    """A screen the agent can see and act on. A device is a context manager: leaving it (or
+    `close()`) lets go of what it holds (connections, helper processes); closing twice is
+    harmless. A device that stops answering raises `DeviceLostError`."""
 
     @property
     def geometry(self) -> ScreenGeometry: ...
@@ -48,3 +50,9 @@ class Device(Protocol):
     def system_button(self, button: SystemButtonName) -> None: ...
 
     def open_app(self, app: str) -> None: ...
+
+    def close(self) -> None: ...
+
+    def __enter__(self) -> Self: ...
+
+    def __exit__(self, *exc: object) -> None: ...

@@ -48,9 +48,11 @@ class Outcome:
 
 
 class Policy(Protocol):
-    """Decides what to do next."""
+    """Decides what to do next. `uses_model` says whether what the policy is shown may
+    reach a model (the agent then masks secrets in the history it passes)."""
 
     name: str
+    uses_model: bool
 
     def plan(
         self, instruction: str, observation: Observation, history: Sequence[Outcome]

@@ -1,4 +1,4 @@
-"""Policies that ask Qwen3-VL, and the one that replays a recorded run.
+"""Policies that ask Qwen3-VL.
 
 - `NativePolicy`: the model acts end to end through the official `computer_use` /
   `mobile_use` tool, one call per step, seeing the current screenshot and the steps so far.
@@ -6,20 +6,16 @@
   target is grounded on the newest screenshot just before its action (accessibility,
   uiautomator or OCR - no model call), and the model is asked again only when a step fails.
   Far fewer model calls per task.
-- `ReplayPolicy`: a recorded trajectory again, no model; targets recorded in words are
-  grounded afresh, so the replay survives a window that moved.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from pathlib import Path
 
 from PIL import Image
 
 from screenpilot.actions.vocabulary import ACTION_TYPES, Action, Wait, parse_action
-from screenpilot.agent.trajectory import read_trajectory
 from screenpilot.errors import InvalidInputError
 from screenpilot.models.parsing import ModelParseError, json_values, parse_tool_calls
 from screenpilot.models.prompts import tool_system_prompt
@@ -28,7 +24,7 @@ from screenpilot.models.tool_calls import ToolName, tool_call_to_action
 from screenpilot.perception.geometry import ScreenGeometry
 from screenpilot.perception.screenshot import Observation
 from screenpilot.perception.sizing import VisualBudget
-from screenpilot.policies.base import Outcome, Plan, PolicyError, Step
+from screenpilot.policies.base import Outcome, Plan, Step
 
 _RETRY = Wait(seconds=0.5)
 #: Extra answer tokens when the model may think before it answers.
@@ -173,38 +169,3 @@ class PlannedPolicy:
         if not values:
             raise ModelParseError("no JSON list of actions in the plan", text)
         return [parse_action(item) for item in values[0] if isinstance(item, dict)]
-
-
-class ReplayPolicy:
-    """The successful steps of a recorded run, again, with targets grounded afresh."""
-
-    name = "replay"
-
-    def __init__(self, run_folder: Path) -> None:
-        records = read_trajectory(Path(run_folder))
-        if not records:
-            raise PolicyError(f"{run_folder} holds no trajectory to replay")
-        self.instruction = next(
-            (r.get("instruction", "") for r in records if r["kind"] == "start"), ""
-        )
-        self.steps = [
-            Step(parse_action(r["action"]), expect=r.get("expect", ""))
-            for r in records
-            if r["kind"] == "step" and r.get("ok")
-        ]
-        if not self.steps:
-            raise PolicyError(f"{run_folder} has no successful step to replay")
-
-    def plan(self, instruction: str, observation: Observation, history: Sequence[Outcome]) -> Plan:
-        done = sum(1 for o in history if o.ok)
-        if done >= len(self.steps):
-            return Plan(done=True, success=True, message=f"replayed {len(self.steps)} steps")
-        if history and not history[-1].ok:
-            return Plan(
-                done=True,
-                success=False,
-                message=f"replay step {done + 1} failed: {history[-1].reason}",
-            )
-        return Plan(
-            self.steps[done:], done=True, success=True, message=f"replayed {len(self.steps)} steps"
-        )

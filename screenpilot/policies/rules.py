@@ -32,6 +32,7 @@ class RulesPolicy:
     screenshot, then the run stops (or the clause's next reading is tried)."""
 
     name = "rules"
+    uses_model = False
 
     def __init__(self, retries: int = 1) -> None:
         self.retries = retries

@@ -1,0 +1,35 @@
+"""An action in a few words, for people: "type 'bob' into the Email field",
+"click (960, 540)", "drag from the file to the Trash"."""
+
+from __future__ import annotations
+
+from screenpilot.actions.targets import Description, ElementRef, Target
+from screenpilot.actions.vocabulary import Action
+from screenpilot.perception.geometry import ScreenBox, ScreenPoint
+
+
+def target_words(target: Target) -> str:
+    """A target as a person would read it."""
+    if isinstance(target, Description):
+        return target.text
+    if isinstance(target, ScreenPoint):
+        return f"({target.x:.0f}, {target.y:.0f})"
+    if isinstance(target, ScreenBox):
+        return f"({target.center.x:.0f}, {target.center.y:.0f})"
+    assert isinstance(target, ElementRef)
+    return f"element {target.id}"
+
+
+def summary(action: Action) -> str:
+    """The action in one short line, naming every target it points at."""
+    roles = {role: target_words(target) for role, target in action.targets}
+    words = roles.get("target", "")
+    if "start" in roles or "end" in roles:
+        words = " ".join(
+            f"{lead} {roles[role]}" for lead, role in (("from", "start"), ("to", "end"))
+            if role in roles
+        )  # fmt: skip
+    detail = getattr(action, "text", "") if action.type in ("type", "answer") else ""
+    if action.type == "type" and detail and words:
+        words = f"into {words}"
+    return " ".join(p for p in (action.type, repr(detail) if detail else "", words) if p)
