@@ -25,8 +25,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from screenpilot.actions import parse_action
 from screenpilot.actions.executor import Executor
 from screenpilot.devices.android import AndroidDevice, _decode_png, _decode_raw
-from screenpilot.devices.fake_adb_server import FakeAdbServer
-from screenpilot.devices.simulated_phone import SimulatedPhone
+from screenpilot.sim.adb_server import FakeAdbServer
+from screenpilot.sim.phone import SimulatedPhone
 
 
 class Meter:

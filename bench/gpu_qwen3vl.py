@@ -28,9 +28,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import torch
 from PIL import Image
 
-from screenpilot.models import tiny_qwen3vl
 from screenpilot.models.qwen_processor import image_processor
 from screenpilot.perception.sizing import VisualBudget
+from screenpilot.sim import tiny_qwen3vl
 
 # Token ids of the released checkpoints (shared/reference/qwen3vl.md).
 IMAGE_PAD, VISION_START, VISION_END, IM_START, IM_END = 151655, 151652, 151653, 151644, 151645

@@ -34,8 +34,8 @@ def main() -> int:
         port = None
         phone = None
         if args.simulated:
-            from screenpilot.devices.fake_adb_server import FakeAdbServer
-            from screenpilot.devices.simulated_phone import SimulatedPhone
+            from screenpilot.sim.adb_server import FakeAdbServer
+            from screenpilot.sim.phone import SimulatedPhone
 
             phone = SimulatedPhone()
             port = stack.enter_context(FakeAdbServer([phone])).port

@@ -12,8 +12,8 @@ from __future__ import annotations
 import argparse
 import threading
 
-from screenpilot.devices.fake_adb_server import FakeAdbServer
-from screenpilot.devices.simulated_phone import SimulatedPhone
+from screenpilot.sim.adb_server import FakeAdbServer
+from screenpilot.sim.phone import SimulatedPhone
 
 
 def main() -> None:

@@ -2,7 +2,8 @@
 # Installs the Debian/Ubuntu packages the desktop tests and the demo use, if any is missing:
 # a virtual X server and window manager, xdotool/xclip, Tk and GTK 3 for the example forms,
 # AT-SPI (pyatspi) for accessibility trees, Chromium, fonts that cover CJK text, and the adb
-# command-line client (the fake adb server is checked against it), and the real programs of the
+# command-line client (the fake adb server is checked against it), mksh (Android's shell: quoting
+# for the phone is checked against it), and the real programs of the
 # real-program suite (examples/suites/real_apps.yaml): yad, zenity, mousepad,
 # galculator, xterm, and PyQt5 for a Qt form.
 set -euo pipefail
@@ -10,7 +11,7 @@ packages=(
   xvfb openbox xdotool xclip x11-utils dbus dbus-x11
   python3 python3-tk python3-gi gir1.2-gtk-3.0
   python3-pyatspi gir1.2-atspi-2.0 at-spi2-core
-  chromium fonts-dejavu-core fonts-noto-cjk adb
+  chromium fonts-dejavu-core fonts-noto-cjk adb mksh
   yad zenity mousepad galculator xterm python3-pyqt5
 )
 missing=()

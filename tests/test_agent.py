@@ -12,16 +12,16 @@ import pytest
 from screenpilot.actions import Click, parse_action
 from screenpilot.agent.loop import Agent, Budgets
 from screenpilot.agent.safety import SafetyPolicy
-from screenpilot.agent.trajectory import read_trajectory
 from screenpilot.devices.android import AndroidDevice
 from screenpilot.devices.desktop import Desktop
-from screenpilot.devices.fake_adb_server import FakeAdbServer
-from screenpilot.devices.simulated_phone import SimulatedPhone
 from screenpilot.devices.virtual_display import XSession
 from screenpilot.perception.ocr import ScreenReader
 from screenpilot.perception.screenshot import Observation
 from screenpilot.policies.base import Outcome, Plan, Step
 from screenpilot.policies.rules import RulesPolicy
+from screenpilot.sim.adb_server import FakeAdbServer
+from screenpilot.sim.phone import SimulatedPhone
+from screenpilot.trajectory.store import Trajectory
 
 FORMS = Path(__file__).resolve().parent.parent / "examples" / "forms"
 FILL = (
@@ -42,13 +42,12 @@ def test_rules_fill_the_tk_form_and_write_a_report(
         "subscribe": True,
     }
     assert result.model_calls == 0 and result.steps == 5
-    records = read_trajectory(result.folder)  # type: ignore[arg-type]
-    steps = [r for r in records if r["kind"] == "step"]
-    assert [s["ok"] for s in steps] == [True] * 5
-    assert all((result.folder / s["screenshot"]).exists() for s in steps)  # type: ignore[operator]
-    assert (steps[1]["box"] is not None and "ocr" in steps[0]["grounding"]) or "pixels" in steps[0][
-        "grounding"
-    ]
+    steps = Trajectory.load(result.folder).steps  # type: ignore[arg-type]
+    assert [s.ok for s in steps] == [True] * 5
+    assert all((result.folder / s.screenshot).exists() for s in steps)  # type: ignore[operator]
+    grounding = steps[0].grounding or ""
+    box = steps[1].main_target.box if steps[1].main_target is not None else None
+    assert (box is not None and "ocr" in grounding) or "pixels" in grounding
     report = result.report.read_text(encoding="utf-8")  # type: ignore[union-attr]
     assert "data:image/jpeg;base64," in report and "success" in report
 
@@ -111,47 +110,11 @@ def test_a_risky_action_is_refused_unattended_and_allowed_after_confirmation(
     assert phone.stack[-1] == "com.example.notes"
 
 
-@pytest.mark.parametrize(
-    ("action", "element", "decision", "reason"),
-    [
-        ({"type": "click", "target": "the Delete account button"}, None, "ask", "'delete'"),
-        ({"type": "click", "target": "Pay now"}, None, "ask", "'pay'"),
-        ({"type": "click", "target": "Submit"}, None, "allow", ""),
-        ({"type": "key", "keys": "ctrl+alt+delete"}, None, "ask", "system chord"),
-        ({"type": "type", "text": "x", "target": "the PIN"}, "password", "ask", "password field"),
-        ({"type": "click", "target": [5, 5]}, None, "refuse", "outside the allowed region"),
-    ],
-)
-def test_safety_rules(
-    action: dict[str, object], element: str | None, decision: str, reason: str
-) -> None:
-    from screenpilot.perception.elements import Element
-    from screenpilot.perception.geometry import ScreenBox, ScreenPoint
-
-    parsed = parse_action(action)
-    target = getattr(parsed, "target", None)
-    point = target if isinstance(target, ScreenPoint) else ScreenPoint(x=500, y=500)
-    found = (
-        Element(
-            id="e",
-            role="entry",
-            name="PIN",
-            states=frozenset({"password"}),
-            box=ScreenBox(x1=0, y1=0, x2=9, y2=9),
-            source="a11y",
-        )
-        if element
-        else None
-    )
-    safety = SafetyPolicy(allowed_region=ScreenBox(x1=100, y1=100, x2=1800, y2=1000))
-    check = safety.check(parsed, point, found)
-    assert check.decision == decision and reason in check.reason
-
-
 class Stuck:
     """A stand-in policy that keeps asking for the same click on an empty spot."""
 
     name = "stuck"
+    uses_model = False
 
     def __init__(self) -> None:
         self.calls = 0
@@ -182,8 +145,8 @@ def test_dry_run_executes_nothing_and_records_the_plan(tmp_path: Path) -> None:
         ).run("type bob into the Username field, click Sign in")
     assert result.status == "dry_run" and result.steps == 2
     assert phone.fields["username"] == "" and not any(c.startswith("input") for c in phone.commands)
-    steps = [r for r in read_trajectory(result.folder) if r["kind"] == "step"]  # type: ignore[arg-type]
-    assert [s["ok"] for s in steps] == [None, None]
+    steps = Trajectory.load(result.folder).steps  # type: ignore[arg-type]
+    assert [s.ok for s in steps] == [None, None]
 
 
 def test_a_model_server_that_does_not_answer_ends_the_run_with_its_record(
@@ -206,5 +169,5 @@ def test_a_model_server_that_does_not_answer_ends_the_run_with_its_record(
         ).run("log in as bob")
     assert result.status == "error" and "is the model server running" in result.message
     assert not result.ok and result.report is not None and result.report.exists()
-    end = read_trajectory(result.folder)[-1]  # type: ignore[arg-type]
-    assert end["kind"] == "end" and end["status"] == "error"
+    end = Trajectory.load(result.folder).records[-1]  # type: ignore[arg-type]
+    assert end.kind == "end" and end.status == "error"

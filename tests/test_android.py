@@ -15,9 +15,10 @@ from hypothesis import strategies as st
 
 from screenpilot.devices.adb import AdbError
 from screenpilot.devices.android import AndroidDevice, AndroidError, _decode_png
-from screenpilot.devices.fake_adb_server import FakeAdbServer
-from screenpilot.devices.simulated_phone import ADB_KEYBOARD, LATIN_IME, NOTES, SimulatedPhone
 from screenpilot.perception.geometry import ScreenPoint
+from screenpilot.sim.adb_server import FakeAdbServer
+from screenpilot.sim.phone import SimulatedPhone
+from screenpilot.sim.phone_apps import ADB_KEYBOARD, LATIN_IME, NOTES
 
 
 @pytest.fixture

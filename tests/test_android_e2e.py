@@ -10,9 +10,10 @@ import pytest
 from screenpilot.actions import parse_action
 from screenpilot.actions.executor import Executor
 from screenpilot.devices.android import AndroidDevice
-from screenpilot.devices.fake_adb_server import FakeAdbServer
-from screenpilot.devices.simulated_phone import LATIN_IME, SETTING_NAMES, SimulatedPhone
 from screenpilot.perception.ocr import ScreenReader
+from screenpilot.sim.adb_server import FakeAdbServer
+from screenpilot.sim.phone import SimulatedPhone
+from screenpilot.sim.phone_apps import LATIN_IME, SETTING_NAMES
 
 
 @pytest.fixture

@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 
 from screenpilot.devices.adb import AdbClient
-from screenpilot.devices.fake_adb_server import FakeAdbServer
-from screenpilot.devices.simulated_phone import SimulatedPhone
 from screenpilot.devices.virtual_display import XSession
 from screenpilot.policies.scripted import load_task
+from screenpilot.sim.adb_server import FakeAdbServer
+from screenpilot.sim.phone import SimulatedPhone
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 

@@ -188,12 +188,12 @@ def test_a_toolbar_is_not_an_entry_and_a_selection_is_part_of_its_entry() -> Non
 def test_phone_sized_boxes_are_found_too() -> None:
     # A phone at 3x density draws a one-line entry ~140 px tall and a WebView's text area
     # taller still; the simulated phone's login and notes screens draw both.
-    from screenpilot.devices.simulated_phone import SimulatedPhone
+    from screenpilot.sim.phone import SimulatedPhone
 
     phone = SimulatedPhone()
     seen = {}
     for app in ("com.example.login", "com.example.notes"):
-        phone._open(app)
+        phone.open_app(app)
         frame = np.asarray(phone.render().convert("RGB"))
         seen[app] = [(c.kind, c.box.top, c.box.height) for c in find_controls(frame)]
     assert seen["com.example.login"][:2] == [("entry", 500, 141), ("entry", 780, 141)]

@@ -1,4 +1,5 @@
-"""A loopback adb server that serves simulated phones, speaking adb's smart-socket protocol.
+"""A loopback adb server that serves simulated phones (a stand-in for a real adb server with
+real devices), speaking adb's smart-socket protocol.
 
 A request is 4 hex digits of length and a payload; the answer is `OKAY` (+ data) or `FAIL`
 + 4 hex digits + a message. `host:transport:<serial>` (pure-python-adb) or
@@ -17,7 +18,7 @@ import struct
 import threading
 from collections.abc import Iterable
 
-from screenpilot.devices.simulated_phone import SimulatedPhone
+from screenpilot.sim.phone import SimulatedPhone
 
 #: What `host:version` answers: adb's protocol version 41, which real clients expect.
 ADB_VERSION = 41
