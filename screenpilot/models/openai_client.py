@@ -1,10 +1,20 @@
 """Qwen3-VL behind any OpenAI-compatible server: vLLM, SGLang, or `screenpilot serve-model`.
 
 Images travel as base64 PNG data URLs, resized here to the visual-token budget first (less to
-upload, and no reliance on the server's own pixel limits). Every request has a timeout;
-connection failures, timeouts and 5xx answers are retried a bounded number of times with a
-growing pause; 4xx answers and replies that are not chat completions fail at once with the
-server's words.
+upload, and no reliance on the server's own pixel limits). Every request has a timeout.
+
+What is tried again (`RetryPolicy`): a connection that fails, a request that times out, a 429
+and a 5xx answer, a bounded number of times, with a doubling pause or the one the server asks
+for in `Retry-After`. When the tries run out the server counts as gone:
+`ModelUnavailableError`, on which the agent ends its run at once. Any other 4xx is the
+request's fault and fails at once, naming the status and the server's message, as does a reply
+that is not a chat completion.
+
+Built on httpx, not the openai SDK. The SDK retries the same way, but it brings a handful of
+packages more (distro, jiter, tqdm, ...), its typed replies tuck what vLLM adds (such as
+`reasoning_content`) away as extras, and the fields this client sends beyond OpenAI's (`top_k`,
+`chat_template_kwargs`) would go through its `extra_body` escape hatch. One JSON POST and a
+policy of twenty lines, which the tests drive with a clock that does not wait, weigh less.
 
 Serving Qwen3-VL with vLLM (>= 0.11), on one GPU:
 
@@ -21,14 +31,17 @@ and tensor-parallel over four GPUs (a larger checkpoint):
 from __future__ import annotations
 
 import base64
+import email.utils
 import io
 import json
 import time
-import urllib.error
-import urllib.request
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
+import httpx
+
+from screenpilot.errors import ModelUnavailableError
 from screenpilot.models.runtime import (
     GREEDY,
     Generation,
@@ -42,8 +55,55 @@ from screenpilot.perception.geometry import Size
 from screenpilot.perception.sizing import VisualBudget
 
 
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How many times a request is tried again, and how long to wait before each."""
+
+    retries: int = 2
+    #: The pause before the first retry; each later one is twice the one before.
+    first_pause: float = 0.5
+    #: No pause is longer, not even one a server asks for: a step must not hang for minutes.
+    longest_pause: float = 30.0
+
+    def __post_init__(self) -> None:
+        if self.retries < 0 or self.first_pause < 0 or self.longest_pause < 0:
+            raise ValueError("a retry policy needs retries, first_pause and longest_pause >= 0")
+
+    @property
+    def tries(self) -> int:
+        return self.retries + 1
+
+    def pause(self, failed: int, retry_after: str | None = None, *, now: float = 0.0) -> float:
+        """Seconds to wait after the `failed`-th failed try (1 for the first): the server's
+        `Retry-After` (seconds, or an HTTP date judged against `now`) when it gave a usable
+        one, else the doubling pause; never over `longest_pause`."""
+        asked = _seconds_asked(retry_after, now) if retry_after else None
+        chosen = asked if asked is not None else self.first_pause * 2 ** (failed - 1)
+        return min(chosen, self.longest_pause)
+
+
+def _seconds_asked(retry_after: str, now: float) -> float | None:
+    text = retry_after.strip()
+    try:
+        return max(float(text), 0.0)
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(text)
+    except (TypeError, ValueError):
+        return None
+    return max(when.timestamp() - now, 0.0)
+
+
+#: Statuses that say "not now" rather than "not this request".
+_RETRIED_STATUSES = frozenset({429}) | frozenset(range(500, 600))
+
+
 class OpenAIRuntime:
-    """A chat-completions endpoint at `base_url` (e.g. http://127.0.0.1:8000/v1)."""
+    """A chat-completions endpoint at `base_url` (e.g. http://127.0.0.1:8000/v1).
+
+    `transport`, `sleep` and `clock` are for tests: a fake server and a clock that does not
+    really wait."""
 
     def __init__(
         self,
@@ -54,11 +114,24 @@ class OpenAIRuntime:
         budget: VisualBudget | None = None,
         timeout: float = 120.0,
         retries: int = 2,
+        transport: httpx.BaseTransport | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         self.url = base_url.rstrip("/") + "/chat/completions"
         self.model, self.api_key = model, api_key
         self.budget = budget or VisualBudget()
-        self.timeout, self.retries = timeout, retries
+        self.timeout = timeout
+        self.policy = RetryPolicy(retries=retries)
+        self._sleep, self._clock = sleep, clock
+        headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
+        self._http = httpx.Client(
+            transport=transport, timeout=httpx.Timeout(timeout), headers=headers
+        )
+
+    def close(self) -> None:
+        """Close the connections kept open to the server."""
+        self._http.close()
 
     def generate(
         self, messages: Sequence[Message], sampling: Sampling = GREEDY, *, logprobs: bool = False
@@ -94,7 +167,7 @@ class OpenAIRuntime:
                 else None
             )
             used = int((reply.get("usage") or {}).get("prompt_tokens", 0))
-        except (KeyError, IndexError, TypeError, ValueError):
+        except (KeyError, IndexError, TypeError, ValueError, AttributeError):
             raise ModelRuntimeError(
                 f"{self.url} answered something that is not a chat completion: {str(reply)[:200]}"
             ) from None
@@ -117,39 +190,64 @@ class OpenAIRuntime:
                 parts.append({"type": "image_url", "image_url": {"url": url}})
         return {"role": message.role, "content": parts}
 
-    def _post(self, body: dict[str, Any]) -> dict[str, Any]:
+    def _post(self, body: dict[str, Any]) -> Any:
         data = json.dumps(body).encode()
-        headers = {"Content-Type": "application/json"}
-        if self.api_key:
-            headers["Authorization"] = f"Bearer {self.api_key}"
         last = ""
-        for attempt in range(self.retries + 1):
-            if attempt:
-                time.sleep(0.5 * 2 ** (attempt - 1))
-            request = urllib.request.Request(self.url, data=data, headers=headers, method="POST")
+        for attempt in range(1, self.policy.tries + 1):
+            retry_after: str | None = None
             try:
-                with urllib.request.urlopen(request, timeout=self.timeout) as response:
-                    text = response.read().decode("utf-8", errors="replace")
-            except urllib.error.HTTPError as error:
-                detail = error.read().decode("utf-8", errors="replace")[:300]
-                if error.code < 500:
-                    raise ModelRuntimeError(
-                        f"{self.url} refused the request ({error.code}): {detail}"
-                    ) from None
-                last = f"server error {error.code}: {detail}"
-                continue
-            except (urllib.error.URLError, TimeoutError, ConnectionError) as error:
-                reason = getattr(error, "reason", error)
-                last = f"{reason}"
-                continue
-            try:
-                reply: dict[str, Any] = json.loads(text)
-            except json.JSONDecodeError:
-                raise ModelRuntimeError(
-                    f"{self.url} answered something that is not JSON: {text[:200]!r}"
-                ) from None
-            return reply
-        raise ModelRuntimeError(
-            f"no answer from {self.url} after {self.retries + 1} tries (last: {last}); "
+                response = self._http.post(
+                    self.url, content=data, headers={"Content-Type": "application/json"}
+                )
+            except (httpx.UnsupportedProtocol, httpx.InvalidURL) as error:
+                raise ModelRuntimeError(f"{self.url} is not a server address: {error}") from None
+            except httpx.TimeoutException:
+                last = f"no reply within {self.timeout:g} s"
+            except httpx.TransportError as error:
+                last = str(error) or type(error).__name__
+            else:
+                if response.is_success:
+                    return self._json(response)
+                if response.status_code not in _RETRIED_STATUSES:
+                    raise ModelRuntimeError(self._refusal(response)) from None
+                last = f"{_server_says(response)} ({response.status_code})"
+                retry_after = response.headers.get("Retry-After")
+            if attempt < self.policy.tries:
+                self._sleep(self.policy.pause(attempt, retry_after, now=self._clock()))
+        raise ModelUnavailableError(
+            f"no answer from {self.url} after {self.policy.tries} tries (last: {last}); "
             "is the model server running?"
         )
+
+    def _json(self, response: httpx.Response) -> Any:
+        try:
+            return response.json()
+        except ValueError:  # not JSON, or not UTF-8
+            raise ModelRuntimeError(
+                f"{self.url} answered something that is not JSON: {response.text[:200]!r}"
+            ) from None
+
+    def _refusal(self, response: httpx.Response) -> str:
+        status = response.status_code
+        if response.is_redirect:
+            said = f"it points to {response.headers.get('Location', 'nowhere')}"
+        else:
+            said = _server_says(response)
+        hint = "; check the API key ($OPENAI_API_KEY)" if status in (401, 403) else ""
+        return f"{self.url} refused the request ({status}): {said}{hint}"
+
+
+def _server_says(response: httpx.Response) -> str:
+    """The message in an error reply: OpenAI's and vLLM's `error.message`, vLLM's older
+    top-level `message`, FastAPI's `detail`; else the start of the body."""
+    try:
+        reply = response.json()
+    except ValueError:
+        reply = None
+    said: Any = None
+    if isinstance(reply, dict):
+        error = reply.get("error")
+        said = error.get("message") if isinstance(error, dict) else error
+        said = said or reply.get("message") or reply.get("detail")
+    text = str(said) if said else response.text.strip() or response.reason_phrase
+    return text[:300]

@@ -1,25 +1,44 @@
 """`screenpilot serve-model`: a small OpenAI-compatible server around the local runtime.
 
 So a GPU box can serve a laptop that drives the screen, and so the OpenAI-compatible client
-is tested against a real HTTP server. It answers `POST /v1/chat/completions` (text and
-base64 data-URL images; log-probabilities on request) and `GET /v1/models`. It fetches no
-URLs: only `data:` images are accepted. One request runs the model at a time. With an API
-key set, requests must carry `Authorization: Bearer <key>`.
+is tested against a real HTTP server. A FastAPI app served by uvicorn, as the console is:
+
+GET  /v1/models             the one model served
+POST /v1/chat/completions   text and base64 data-URL images in, the answer out (with each
+                            token's log-probability on request)
+
+Requests and replies are pydantic models, so /openapi.json describes both. A request that
+does not fit gets a 400 whose message says which field and why; errors come back in OpenAI's
+shape, `{"error": {"message": ...}}`. It fetches no URLs: only `data:` images are accepted.
+One request runs the model at a time. With an API key set, every request must carry
+`Authorization: Bearer <key>`; without one the server is for this machine alone, so a request
+must name it (a loopback Host), which a web page that points its own name at 127.0.0.1 (DNS
+rebinding) cannot do.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import hmac
 import io
-import json
 import threading
 import time
 import uuid
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from collections.abc import Mapping, Sequence
+from typing import Annotated, Any, Literal
 
-from screenpilot.models.runtime import Message, Runtime, Sampling
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, BeforeValidator, Field, field_validator
+from starlette.exceptions import HTTPException
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from screenpilot import __version__
+from screenpilot.models.runtime import Message, ModelRuntimeError, Runtime, Sampling, check_image
+from screenpilot.web.security import LOOPBACK_NAMES
+from screenpilot.web.serving import BackgroundServer
 
 #: Largest request body accepted (several 1080p PNG screenshots fit easily).
 MAX_BODY = 64 * 1024 * 1024
@@ -29,63 +48,308 @@ class BadRequestError(ValueError):
     """The request cannot be served; the message goes back to the client."""
 
 
+# --- what a client sends ---------------------------------------------------------------------
+
+
+class TextPart(BaseModel):
+    type: Literal["text"]
+    text: str = ""
+
+
+class ImageURL(BaseModel):
+    url: str = Field("", description="A `data:image/...;base64,` URL; nothing is fetched.")
+
+    @field_validator("url")
+    @classmethod
+    def _only_data(cls, url: str) -> str:
+        if not url.startswith("data:image/"):
+            raise ValueError("only data: image URLs are accepted (this server fetches nothing)")
+        return url
+
+
+class ImagePart(BaseModel):
+    type: Literal["image_url"]
+    image_url: ImageURL
+
+
+Part = Annotated[TextPart | ImagePart, Field(discriminator="type")]
+
+
+def _as_parts(content: object) -> object:
+    """Plain text is one text part: one shape to check, and to name in an error."""
+    return [{"type": "text", "text": content}] if isinstance(content, str) else content
+
+
+class ChatMessage(BaseModel):
+    role: Literal["system", "user", "assistant"]
+    content: Annotated[
+        list[Part], BeforeValidator(_as_parts, json_schema_input_type=str | list[Part])
+    ] = Field(description="Text, or a list of text and image parts.")
+
+
+class ChatRequest(BaseModel):
+    """A chat completion request; fields this server does not use are ignored."""
+
+    model: str | None = Field(None, description="Ignored: the server has one model.")
+    messages: list[ChatMessage] = Field(min_length=1)
+    temperature: float | None = None
+    top_p: float | None = None
+    top_k: int | None = None
+    max_tokens: int | None = None
+    max_completion_tokens: int | None = None
+    logprobs: bool | None = None
+    chat_template_kwargs: dict[str, Any] | None = Field(
+        None, description="vLLM's; `enable_thinking` opens the answer with <think>."
+    )
+
+
+#: The request fields that become `Sampling`: an error in one is called a sampling error.
+_SAMPLING_FIELDS = frozenset(
+    {"temperature", "top_p", "top_k", "max_tokens", "max_completion_tokens"}
+)
+
+
+# --- what it answers -------------------------------------------------------------------------
+
+
+class ModelCard(BaseModel):
+    id: str
+    object: Literal["model"] = "model"
+    owned_by: str = "screenpilot"
+
+
+class ModelList(BaseModel):
+    object: Literal["list"] = "list"
+    data: list[ModelCard]
+
+
+class AssistantMessage(BaseModel):
+    role: Literal["assistant"] = "assistant"
+    content: str
+
+
+class TokenChance(BaseModel):
+    token: str
+    logprob: float
+    top_logprobs: list[Any] = Field(default_factory=list)
+
+
+class ChoiceLogprobs(BaseModel):
+    content: list[TokenChance]
+
+
+class Choice(BaseModel):
+    index: int = 0
+    message: AssistantMessage
+    finish_reason: Literal["stop"] = "stop"
+    logprobs: ChoiceLogprobs | None = Field(None, description="Only when asked for.")
+
+
+class Usage(BaseModel):
+    prompt_tokens: int
+    completion_tokens: int
+    total_tokens: int
+
+
+class ChatCompletion(BaseModel):
+    id: str
+    object: Literal["chat.completion"] = "chat.completion"
+    created: int
+    model: str
+    choices: list[Choice]
+    usage: Usage
+
+
+class ErrorBody(BaseModel):
+    message: str
+
+
+class ErrorReply(BaseModel):
+    error: ErrorBody
+
+
+# --- from the request to the runtime ---------------------------------------------------------
+
+
 def _image(url: str) -> Any:
     from PIL import Image
 
-    if not url.startswith("data:image/"):
-        raise BadRequestError("only data: image URLs are accepted (this server fetches nothing)")
     try:
         payload = base64.b64decode(url.split(",", 1)[1], validate=True)
         image = Image.open(io.BytesIO(payload))
+        check_image(image)  # from the header, before a huge image is decoded
         image.load()
-    except (IndexError, binascii.Error, OSError) as error:
+    except ModelRuntimeError as error:
+        raise BadRequestError(str(error)) from None
+    except (IndexError, binascii.Error, OSError, Image.DecompressionBombError) as error:
         raise BadRequestError(f"an image could not be read: {error}") from None
     return image.convert("RGB")
 
 
-def _messages(body: dict[str, Any]) -> list[Message]:
-    raw = body.get("messages")
-    if not isinstance(raw, list) or not raw:
-        raise BadRequestError("`messages` must be a non-empty list")
-    messages = []
-    for m in raw:
-        if not isinstance(m, dict) or m.get("role") not in ("system", "user", "assistant"):
-            raise BadRequestError("each message needs a role: system, user or assistant")
-        content = m.get("content")
-        parts: list[Any] = []
-        if isinstance(content, str):
-            parts.append(content)
-        elif isinstance(content, list):
-            for part in content:
-                kind = part.get("type") if isinstance(part, dict) else None
-                if kind == "text":
-                    parts.append(str(part.get("text", "")))
-                elif kind == "image_url":
-                    parts.append(_image(str((part.get("image_url") or {}).get("url", ""))))
-                else:
-                    raise BadRequestError(f"unsupported content part {kind!r}")
-        else:
-            raise BadRequestError("message content must be text or a list of parts")
-        messages.append(Message(m["role"], parts))
-    return messages
+def _messages(request: ChatRequest) -> list[Message]:
+    return [
+        Message(
+            m.role,
+            [p.text if isinstance(p, TextPart) else _image(p.image_url.url) for p in m.content],
+        )
+        for m in request.messages
+    ]
 
 
-def _sampling(body: dict[str, Any]) -> Sampling:
+def _sampling(request: ChatRequest) -> Sampling:
     try:
         return Sampling(
-            temperature=float(body.get("temperature") or 0.0),
-            top_p=float(body.get("top_p") or 1.0),
-            top_k=int(body["top_k"]) if body.get("top_k") is not None else None,
-            max_new_tokens=int(body.get("max_tokens") or body.get("max_completion_tokens") or 256),
+            temperature=request.temperature or 0.0,
+            top_p=request.top_p or 1.0,
+            top_k=request.top_k,
+            max_new_tokens=request.max_tokens or request.max_completion_tokens or 256,
             # vLLM's switch for templates that can think; here it opens the answer with <think>.
-            thinking=bool((body.get("chat_template_kwargs") or {}).get("enable_thinking")),
+            thinking=bool((request.chat_template_kwargs or {}).get("enable_thinking")),
         )
-    except (TypeError, ValueError, AttributeError) as error:
+    except ValueError as error:
         raise BadRequestError(f"bad sampling settings: {error}") from None
 
 
+def _problem(errors: Sequence[Any], content_type: str) -> str:
+    """One sentence for what pydantic found wrong with a request body."""
+    lines: list[str] = []
+    for item in errors:
+        where = [str(part) for part in item.get("loc", ())][1:]  # [0] is "body"
+        kind, ctx = item.get("type"), item.get("ctx") or {}
+        if kind == "json_invalid":
+            return f"the body is not JSON: {ctx.get('error', item.get('msg'))}"
+        if not where:
+            sent_as = "" if "json" in content_type else ", sent as application/json"
+            lines.append(f"the body must be a JSON object{sent_as}")
+            continue
+        reason = str(item.get("msg", "")).removeprefix("Value error, ")
+        if kind == "too_short" and ctx.get("min_length") == 1:
+            reason = "must be a non-empty list"
+        line = f"`{'.'.join(where)}`: {reason}"
+        lines.append(f"bad sampling settings: {line}" if where[0] in _SAMPLING_FIELDS else line)
+    return "; ".join(dict.fromkeys(lines))
+
+
+def _error(status: int, message: str, headers: Mapping[str, str] | None = None) -> JSONResponse:
+    return JSONResponse({"error": {"message": message}}, status_code=status, headers=headers)
+
+
+# --- the app ---------------------------------------------------------------------------------
+
+
+class _Gate:
+    """ASGI middleware: the API key, the loopback Host rule, and the body's size, checked
+    before the body is read."""
+
+    def __init__(self, app: ASGIApp, *, api_key: str | None) -> None:
+        self.app, self.api_key = app, api_key
+
+    def problem(self, request: Request) -> tuple[int, str] | None:
+        if self.api_key is None:
+            if request.url.hostname not in LOOPBACK_NAMES:
+                host = request.headers.get("host", "")
+                return 403, (
+                    f"without an API key this server answers only to loopback names, not {host!r}"
+                )
+        else:
+            given = request.headers.get("authorization", "")
+            if not hmac.compare_digest(given.encode(), f"Bearer {self.api_key}".encode()):
+                return 401, "missing or wrong API key"
+        if request.method == "POST":
+            length = request.headers.get("content-length")
+            if length is None:
+                return 411, "a request body needs a Content-Length"
+            if not length.isdigit():
+                return 400, "a malformed Content-Length"
+            if int(length) > MAX_BODY:
+                return 413, f"request over {MAX_BODY} bytes"
+        return None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        problem = self.problem(Request(scope)) if scope["type"] == "http" else None
+        if problem is None:
+            await self.app(scope, receive, send)
+            return
+        status, message = problem
+        headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+        await _error(status, message, headers)(scope, receive, send)
+
+
+def create_app(runtime: Runtime, *, model_name: str, api_key: str | None = None) -> FastAPI:
+    """The OpenAI-compatible API over `runtime`, answering as `model_name`. Without
+    `api_key` it serves loopback clients only (`screenpilot serve-model` listens off loopback
+    only with a key)."""
+    app = FastAPI(
+        title="screenpilot model server",
+        version=__version__,
+        summary="Qwen3-VL over an OpenAI-compatible chat completions API.",
+        docs_url=None,  # the docs pages pull scripts from a CDN; /openapi.json is served
+        redoc_url=None,
+        responses={400: {"model": ErrorReply}, 401: {"model": ErrorReply}},
+    )
+    app.add_middleware(_Gate, api_key=api_key)
+    lock = threading.Lock()  # one generation at a time: the model is not thread-safe
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, error: RequestValidationError) -> JSONResponse:
+        return _error(400, _problem(error.errors(), request.headers.get("content-type", "")))
+
+    @app.exception_handler(BadRequestError)
+    async def bad(request: Request, error: BadRequestError) -> JSONResponse:
+        return _error(400, str(error))
+
+    @app.exception_handler(HTTPException)
+    async def refused(request: Request, error: HTTPException) -> JSONResponse:
+        message = str(error.detail)
+        if error.status_code == 404:
+            message = f"no {request.url.path} here"
+        elif error.status_code == 405:
+            message = f"{request.method} is not answered on {request.url.path}"
+        return _error(error.status_code, message, error.headers)
+
+    @app.get("/v1/models", response_model=ModelList)
+    def models() -> ModelList:
+        """The model this server runs."""
+        return ModelList(data=[ModelCard(id=model_name)])
+
+    @app.post(
+        "/v1/chat/completions",
+        response_model=ChatCompletion,
+        response_model_exclude_none=True,
+        responses={500: {"model": ErrorReply, "description": "The model failed."}},
+    )
+    def complete(request: ChatRequest) -> ChatCompletion | JSONResponse:
+        """One chat completion in OpenAI's response shape."""
+        messages, sampling = _messages(request), _sampling(request)
+        try:
+            with lock:
+                result = runtime.generate(messages, sampling, logprobs=bool(request.logprobs))
+        except Exception as error:  # the model failed: the client must hear it
+            return _error(500, f"{type(error).__name__}: {error}")
+        chances = None
+        if result.tokens is not None:
+            chances = ChoiceLogprobs(
+                content=[TokenChance(token=t.text, logprob=t.logprob) for t in result.tokens]
+            )
+        generated = len(result.tokens or [])
+        return ChatCompletion(
+            id=f"chatcmpl-{uuid.uuid4().hex[:16]}",
+            created=int(time.time()),
+            model=model_name,
+            choices=[Choice(message=AssistantMessage(content=result.raw), logprobs=chances)],
+            usage=Usage(
+                prompt_tokens=result.prompt_tokens,
+                completion_tokens=generated,
+                total_tokens=result.prompt_tokens + generated,
+            ),
+        )
+
+    return app
+
+
 class ModelServer:
-    """Serves one runtime on host:port in a background thread until `close()`."""
+    """Serves one runtime on host:port (0: a free one) in a background thread until
+    `close()`; `url` is its /v1 base for a client."""
 
     def __init__(
         self,
@@ -96,116 +360,20 @@ class ModelServer:
         port: int = 8000,
         api_key: str | None = None,
     ) -> None:
-        self.runtime, self.model_name, self.api_key = runtime, model_name, api_key
-        self._lock = threading.Lock()
-        server = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, format: str, *args: object) -> None:
-                pass
-
-            def _reply(self, code: int, payload: dict[str, Any]) -> None:
-                data = json.dumps(payload).encode()
-                self.send_response(code)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            def _authorised(self) -> bool:
-                if (
-                    server.api_key
-                    and self.headers.get("Authorization") != f"Bearer {server.api_key}"
-                ):
-                    self._reply(401, {"error": {"message": "missing or wrong API key"}})
-                    return False
-                return True
-
-            def do_GET(self) -> None:
-                if not self._authorised():
-                    return
-                if self.path.rstrip("/") == "/v1/models":
-                    self._reply(
-                        200,
-                        {
-                            "object": "list",
-                            "data": [
-                                {
-                                    "id": server.model_name,
-                                    "object": "model",
-                                    "owned_by": "screenpilot",
-                                }
-                            ],
-                        },
-                    )
-                else:
-                    self._reply(404, {"error": {"message": f"no {self.path} here"}})
-
-            def do_POST(self) -> None:
-                if not self._authorised():
-                    return
-                if self.path.rstrip("/") != "/v1/chat/completions":
-                    self._reply(404, {"error": {"message": f"no {self.path} here"}})
-                    return
-                length = int(self.headers.get("Content-Length") or 0)
-                if length > MAX_BODY:
-                    self._reply(413, {"error": {"message": f"request over {MAX_BODY} bytes"}})
-                    return
-                try:
-                    body = json.loads(self.rfile.read(length) or b"null")
-                    if not isinstance(body, dict):
-                        raise BadRequestError("the body must be a JSON object")
-                    self._reply(200, server.complete(body))
-                except (json.JSONDecodeError, BadRequestError) as error:
-                    self._reply(400, {"error": {"message": str(error)}})
-                except Exception as error:  # the model failed: the client must hear it
-                    self._reply(500, {"error": {"message": f"{type(error).__name__}: {error}"}})
-
-        self.httpd = ThreadingHTTPServer((host, port), Handler)
-        self.port = self.httpd.server_address[1]
-        self.url = f"http://{host}:{self.port}/v1"
-        self._thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.app = create_app(runtime, model_name=model_name, api_key=api_key)
+        self._background = BackgroundServer(self.app, host, port)
+        self.port: int = self._background.sock.getsockname()[1]
+        self.url = f"{self._background.url}/v1"
 
     def start(self) -> ModelServer:
-        self._thread.start()
+        self._background.__enter__()
         return self
 
     def close(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
-        self._thread.join(timeout=5)
+        self._background.__exit__(None, None, None)
 
     def __enter__(self) -> ModelServer:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-    def complete(self, body: dict[str, Any]) -> dict[str, Any]:
-        """One chat completion in OpenAI's response shape."""
-        messages, sampling = _messages(body), _sampling(body)
-        with self._lock:  # one generation at a time: the model is not thread-safe
-            result = self.runtime.generate(messages, sampling, logprobs=bool(body.get("logprobs")))
-        choice: dict[str, Any] = {
-            "index": 0,
-            "message": {"role": "assistant", "content": result.raw},
-            "finish_reason": "stop",
-        }
-        if result.tokens is not None:
-            choice["logprobs"] = {
-                "content": [
-                    {"token": t.text, "logprob": t.logprob, "top_logprobs": []}
-                    for t in result.tokens
-                ]
-            }
-        return {
-            "id": f"chatcmpl-{uuid.uuid4().hex[:16]}",
-            "object": "chat.completion",
-            "created": int(time.time()),
-            "model": self.model_name,
-            "choices": [choice],
-            "usage": {
-                "prompt_tokens": result.prompt_tokens,
-                "completion_tokens": len(result.tokens or []),
-            },
-        }
