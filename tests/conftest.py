@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,8 +10,7 @@ from hypothesis import settings
 
 from screenpilot.devices.virtual_display import XSession, pointed_at, x_session
 from screenpilot.perception.ocr import ScreenReader
-
-FORMS = Path(__file__).resolve().parent.parent / "examples" / "forms"
+from tests.desktop_apps import start_tk_form
 
 # Property tests judge correctness, not speed: a loaded CI machine must not fail them on
 # Hypothesis's per-example deadline. Speed lives in bench/.
@@ -47,17 +45,6 @@ def reader() -> ScreenReader:
     return ScreenReader(RapidOcr())
 
 
-def start_tk_form(xsession: XSession, output: Path, *labels: str) -> subprocess.Popen[bytes]:
-    """The example Tk form (fields `labels`, else Name and Email) on the test desktop, shown
-    and ready; it writes `output` on Submit. The caller stops it."""
-    app = xsession.start(["/usr/bin/python3", str(FORMS / "tk_form.py"), str(output), *labels])
-    xsession.wait_for_window("Tk form")
-    # The pointer stays where an earlier test left it; over a Tk button it lights the button
-    # up, and the form would not look the same in every test.
-    subprocess.run(["xdotool", "mousemove", "1900", "1060"], env=xsession.env, check=True)
-    return app
-
-
 @pytest.fixture
 def tk_form(xsession: XSession, tmp_path: Path) -> Iterator[Path]:
     """The example Tk form on the test desktop; yields the file it writes on Submit."""
@@ -70,6 +57,6 @@ def tk_form(xsession: XSession, tmp_path: Path) -> Iterator[Path]:
 @pytest.fixture(scope="session")
 def tiny_qwen(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A tiny random Qwen3-VL checkpoint, built offline once per test session."""
-    from screenpilot.models import tiny_qwen3vl
+    from screenpilot.sim import tiny_qwen3vl
 
     return tiny_qwen3vl.build(tmp_path_factory.mktemp("tiny-qwen3vl"))

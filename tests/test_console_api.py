@@ -18,7 +18,7 @@ from screenpilot.devices.virtual_display import XSession
 from screenpilot.web.console import create_app
 from screenpilot.web.runner import Runner
 from screenpilot.web.serving import BackgroundServer
-from tests.conftest import start_tk_form
+from tests.desktop_apps import start_tk_form
 
 TOKEN = "t0ken-for-the-console-tests"
 

@@ -19,7 +19,7 @@ from screenpilot.devices.desktop import Desktop, DesktopError
 from screenpilot.devices.virtual_display import XSession
 from screenpilot.perception.geometry import Rect, ScreenPoint
 from screenpilot.perception.ocr import RapidOcr, ScreenReader
-from tests.conftest import start_tk_form
+from tests.desktop_apps import start_tk_form
 
 ENTRY_APP = """
 import sys, tkinter as tk

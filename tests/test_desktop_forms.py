@@ -15,7 +15,7 @@ from screenpilot.actions.executor import Executor
 from screenpilot.devices.desktop import Desktop
 from screenpilot.devices.virtual_display import XSession
 from screenpilot.perception.ocr import ScreenReader
-from tests.conftest import start_tk_form
+from tests.desktop_apps import start_tk_form
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "examples" / "forms"))
 from form_receiver import FormReceiver

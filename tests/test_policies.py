@@ -26,7 +26,7 @@ from screenpilot.policies.base import PolicyError
 from screenpilot.policies.model_policies import NativePolicy, PlannedPolicy, ReplayPolicy
 from screenpilot.policies.rules import RulesPolicy
 from screenpilot.policies.scripted import ScriptedPolicy, load_task
-from tests.conftest import start_tk_form
+from tests.desktop_apps import start_tk_form
 from tests.standin_model import StandInModel
 
 FORMS = Path(__file__).resolve().parent.parent / "examples" / "forms"

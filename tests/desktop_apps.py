@@ -1,0 +1,25 @@
+"""The example desktop apps, started on the test desktop for the tests that drive them.
+
+A plain module (not conftest.py) so that test modules can import from it.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+from screenpilot.demo_form import TK_FORM
+from screenpilot.devices.virtual_display import XSession
+
+FORMS = Path(__file__).resolve().parent.parent / "examples" / "forms"
+
+
+def start_tk_form(xsession: XSession, output: Path, *labels: str) -> subprocess.Popen[bytes]:
+    """The demo's Tk form (fields `labels`, else Name and Email) on the test desktop, shown
+    and ready; it writes `output` on Submit. The caller stops it."""
+    app = xsession.start(["/usr/bin/python3", str(TK_FORM), str(output), *labels])
+    xsession.wait_for_window("Tk form")
+    # The pointer stays where an earlier test left it; over a Tk button it lights the button
+    # up, and the form would not look the same in every test.
+    subprocess.run(["xdotool", "mousemove", "1900", "1060"], env=xsession.env, check=True)
+    return app
