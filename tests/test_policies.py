@@ -204,8 +204,8 @@ import sys
 from pathlib import Path
 from screenpilot.agent.loop import Agent
 from screenpilot.devices.android import AndroidDevice
-from screenpilot.devices.fake_adb_server import FakeAdbServer
-from screenpilot.devices.simulated_phone import SimulatedPhone
+from screenpilot.sim.adb_server import FakeAdbServer
+from screenpilot.sim.phone import SimulatedPhone
 from screenpilot.policies.rules import RulesPolicy
 with FakeAdbServer([SimulatedPhone()]) as server:
     Agent(AndroidDevice(port=server.port), RulesPolicy(), output=Path(sys.argv[1])).run(
@@ -258,8 +258,8 @@ def test_secrets_never_reach_the_model(tk_form: Path, reader: ScreenReader, tmp_
 
 def test_cancel_ends_the_run_cleanly_with_everything_recorded(tmp_path: Path) -> None:
     from screenpilot.devices.android import AndroidDevice
-    from screenpilot.devices.fake_adb_server import FakeAdbServer
-    from screenpilot.devices.simulated_phone import SimulatedPhone
+    from screenpilot.sim.adb_server import FakeAdbServer
+    from screenpilot.sim.phone import SimulatedPhone
 
     with FakeAdbServer([SimulatedPhone()]) as server:
         agent = Agent(AndroidDevice(port=server.port), RulesPolicy(), output=tmp_path)
