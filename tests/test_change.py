@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import numpy as np
+from hypothesis import given
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
 
 from screenpilot.perception.change import (
+    _components,
     changed_fraction,
     changed_regions,
     wait_until_stable,
@@ -102,3 +106,41 @@ def test_an_unchanged_screen_is_not_settled_before_the_app_had_time_to_react() -
         moving.capture, timeout=5, interval=0.05, react=0.3, clock=moving.clock, sleep=moving.sleep
     )
     assert quick.stable and quick.waited < 0.3  # a change was seen: no need to wait it out
+
+
+def scanned_components(grid: np.ndarray) -> list[tuple[int, int, int, int]]:
+    """The reference: a plain 8-neighbour flood fill from each unseen cell in scan order."""
+    seen = np.zeros_like(grid)
+    boxes = []
+    for r, c in zip(*np.nonzero(grid), strict=True):
+        if seen[r, c]:
+            continue
+        seen[r, c] = True
+        todo, box = [(int(r), int(c))], [int(r), int(c), int(r), int(c)]
+        while todo:
+            y, x = todo.pop()
+            box = [min(box[0], y), min(box[1], x), max(box[2], y), max(box[3], x)]
+            for ny in range(max(0, y - 1), min(grid.shape[0], y + 2)):
+                for nx in range(max(0, x - 1), min(grid.shape[1], x + 2)):
+                    if grid[ny, nx] and not seen[ny, nx]:
+                        seen[ny, nx] = True
+                        todo.append((ny, nx))
+        boxes.append((box[0], box[1], box[2], box[3]))
+    return boxes
+
+
+def test_tile_groups_touch_diagonally_and_come_in_scan_order() -> None:
+    grid = np.zeros((8, 9), dtype=bool)
+    grid[0, 3] = True  # met first by a row-by-row scan
+    for row, column in enumerate([8, 8, 7, 6, 5, 4, 3, 2]):
+        grid[row, column] = True  # one group, corners touching; it reaches further left
+    grid[6:8, 7:9] = True
+    assert _components(grid) == [(0, 3, 0, 3), (0, 2, 7, 8), (6, 7, 7, 8)]
+    assert _components(grid) == scanned_components(grid)
+    assert _components(np.zeros((3, 3), dtype=bool)) == []
+    assert _components(np.ones((3, 4), dtype=bool)) == [(0, 0, 2, 3)]
+
+
+@given(arrays(np.bool_, st.tuples(st.integers(1, 24), st.integers(1, 24))))
+def test_tile_groups_are_those_a_flood_fill_finds(grid: np.ndarray) -> None:
+    assert _components(grid) == scanned_components(grid)

@@ -114,25 +114,23 @@ def _not_wrapped(shape: tuple[int, ...], dy: int, dx: int) -> NDArray[np.bool_]:
 
 
 def _components(grid: NDArray[np.bool_]) -> list[tuple[int, int, int, int]]:
-    """Bounding boxes (row0, col0, row1, col1) of 8-connected true cells."""
-    seen = np.zeros_like(grid)
+    """Bounding boxes (row0, col0, row1, col1) of 8-connected true cells, in the order a
+    row-by-row scan first meets each group."""
+    # OpenCV comes with the OCR extra, which is what reads these regions; `outlines` imports
+    # this module, hence the import here.
+    from screenpilot.perception.outlines import cv2_module
+
+    count, labels, stats, _ = cv2_module().connectedComponentsWithStats(
+        grid.astype(np.uint8), connectivity=8
+    )
+    # Label 0 is the background; order the groups by the first cell of each.
+    first = np.zeros(count, dtype=np.intp)
+    present, where = np.unique(labels.ravel(), return_index=True)
+    first[present] = where
     boxes = []
-    for r, c in zip(*np.nonzero(grid), strict=True):
-        if seen[r, c]:
-            continue
-        stack = [(int(r), int(c))]
-        seen[r, c] = True
-        r0 = r1 = int(r)
-        c0 = c1 = int(c)
-        while stack:
-            y, x = stack.pop()
-            r0, r1, c0, c1 = min(r0, y), max(r1, y), min(c0, x), max(c1, x)
-            for ny in range(max(0, y - 1), min(grid.shape[0], y + 2)):
-                for nx in range(max(0, x - 1), min(grid.shape[1], x + 2)):
-                    if grid[ny, nx] and not seen[ny, nx]:
-                        seen[ny, nx] = True
-                        stack.append((ny, nx))
-        boxes.append((r0, c0, r1, c1))
+    for label in (np.argsort(first[1:]) + 1).tolist():
+        c0, r0, width, height = (int(v) for v in stats[label, :4])
+        boxes.append((r0, c0, r0 + height - 1, c0 + width - 1))
     return boxes
 
 
