@@ -27,8 +27,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from screenpilot.actions import Click
-from screenpilot.actions.executor import Executor
 from screenpilot.agent.loop import Agent, Budgets
+from screenpilot.agent.observers import Frames, Observer
+from screenpilot.demo_form import TK_FORM
 from screenpilot.devices.desktop import Desktop
 from screenpilot.devices.virtual_display import x_session
 from screenpilot.perception.geometry import ScreenPoint
@@ -37,6 +38,7 @@ from screenpilot.perception.ocr import RapidOcr, ScreenReader
 from screenpilot.perception.screenshot import Observation
 from screenpilot.policies.base import Outcome, Plan, Step
 from screenpilot.policies.model_policies import NativePolicy, PlannedPolicy
+from screenpilot.trajectory.records import StepRecorded
 from tests.standin_model import StandInModel
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -49,6 +51,7 @@ class Toggle:
     """Clicks one point again and again (a checkbox): the loop with nothing else to do."""
 
     name = "toggle"
+    uses_model = False
 
     def __init__(self, point: ScreenPoint, steps: int) -> None:
         self.point, self.steps = point, steps
@@ -86,7 +89,7 @@ def model_calls(runs: int, reader: ScreenReader, session, tmp: Path) -> None:  #
     for run in range(runs):
         for name in ("native", "planned"):
             out = tmp / f"{name}-{run}.json"
-            app = session.start(["/usr/bin/python3", str(FORMS / "tk_form.py"), str(out), *FIELDS])
+            app = session.start(["/usr/bin/python3", str(TK_FORM), str(out), *FIELDS])
             session.wait_for_window("Tk form")
             model = (
                 StandInModel(reader, intents)
@@ -122,15 +125,19 @@ def loop_overhead(steps: int, session, tmp: Path) -> None:  # type: ignore[no-un
         box = ground("Subscribe checkbox", desktop.elements())
         assert isinstance(box, Found), box
         meter = SleepMeter()
-        executor = Executor(desktop, sleep=meter)
         marks: list[tuple[float, float]] = []
+
+        class Mark(Observer):
+            def after_action(self, record: StepRecorded, frames: Frames) -> None:
+                marks.append((time.perf_counter(), meter.total))
+
         agent = Agent(
             desktop,
             Toggle(box.point, steps),
-            executor=executor,
+            sleep=meter,
             output=tmp / "runs",
             budgets=Budgets(max_steps=steps + 1),
-            on_step=lambda _entry: marks.append((time.perf_counter(), meter.total)),
+            observers=[Mark()],
         )
         result = agent.run("toggle")
     # From one recorded step to the next: everything the loop did, less the settle sleeps.

@@ -16,9 +16,18 @@ import sys
 from pathlib import Path
 
 from screenpilot.agent.loop import Agent
+from screenpilot.agent.observers import Frames, Observer
 from screenpilot.devices.android import AndroidDevice
 from screenpilot.perception.ocr import RapidOcr, ScreenReader
 from screenpilot.policies.rules import RulesPolicy
+from screenpilot.trajectory.records import StepRecorded
+
+
+class PrintSteps(Observer):
+    """Prints each step as the agent records it (records carry types, not dict keys)."""
+
+    def after_action(self, record: StepRecorded, frames: Frames) -> None:
+        print(f"  {record.index}. {record.summary}: {record.reason}")
 
 
 def main() -> int:
@@ -48,7 +57,7 @@ def main() -> int:
             # Typing into a password field is risky by default; this script means to.
             confirm=lambda action, reason: reason == "typing into a password field",
             output=args.output,
-            on_step=lambda s: print(f"  {s['index']}. {s['summary']}: {s['reason']}"),
+            observers=[PrintSteps()],
         )
         result = agent.run(
             f"type {args.user} into the Username field, type '{password}' into the Password "

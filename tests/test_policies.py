@@ -10,22 +10,28 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
+from screenpilot.actions.vocabulary import TypeText
 from screenpilot.agent.loop import Agent, Budgets
+from screenpilot.agent.observers import Frames, Observer
 from screenpilot.agent.report import build_report
-from screenpilot.agent.trajectory import read_trajectory
+from screenpilot.demo_form import TK_FORM
 from screenpilot.devices.desktop import Desktop
 from screenpilot.devices.virtual_display import XSession
 from screenpilot.models.local import LocalRuntime
 from screenpilot.perception.ocr import ScreenReader
 from screenpilot.perception.sizing import VisualBudget
 from screenpilot.policies.base import PolicyError
-from screenpilot.policies.model_policies import NativePolicy, PlannedPolicy, ReplayPolicy
+from screenpilot.policies.model_policies import NativePolicy, PlannedPolicy
+from screenpilot.policies.replay import ReplayPolicy
 from screenpilot.policies.rules import RulesPolicy
 from screenpilot.policies.scripted import ScriptedPolicy, load_task
+from screenpilot.trajectory.records import StepRecorded
+from screenpilot.trajectory.store import Trajectory
 from tests.desktop_apps import start_tk_form
 from tests.standin_model import StandInModel
 
@@ -156,16 +162,16 @@ def test_the_tiny_random_model_runs_through_the_loop(
     # Random weights answer nonsense: each answer is recorded as unusable and asked again
     # until the model-call budget stops the run.
     assert result.status == "budget" and result.model_calls == 3
-    steps = [r for r in read_trajectory(result.folder) if r["kind"] == "step"]  # type: ignore[arg-type]
-    assert steps and all(s["thought"].startswith("unusable answer") for s in steps)
-    assert all(s["raw"] for s in steps)  # the raw model output is kept
+    steps = Trajectory.load(result.folder).steps  # type: ignore[arg-type]
+    assert steps and all(s.thought.startswith("unusable answer") for s in steps)
+    assert all(s.raw for s in steps)  # the raw model output is kept
 
 
 def test_replay_survives_a_moved_window(
     reader: ScreenReader, tmp_path: Path, xsession: XSession
 ) -> None:
     first_out, second_out = tmp_path / "first.json", tmp_path / "second.json"
-    app = xsession.start(["/usr/bin/python3", str(FORMS / "tk_form.py"), str(first_out)])
+    app = xsession.start(["/usr/bin/python3", str(TK_FORM), str(first_out)])
     with Desktop() as desktop:
         xsession.wait_for_window("Tk form")
         first = Agent(desktop, RulesPolicy(), reader=reader, output=tmp_path / "runs").run(
@@ -174,7 +180,7 @@ def test_replay_survives_a_moved_window(
         assert first.status == "success", first.message
         xsession.stop(app)
         # The same form again, empty, in another place on the screen.
-        app = xsession.start(["/usr/bin/python3", str(FORMS / "tk_form.py"), str(second_out)])
+        app = xsession.start(["/usr/bin/python3", str(TK_FORM), str(second_out)])
         window = xsession.wait_for_window("Tk form")
         subprocess.run(
             ["xdotool", "windowmove", "--sync", window, "900", "500"], env=xsession.env, check=True
@@ -195,8 +201,9 @@ def test_replay_survives_a_moved_window(
         finally:
             xsession.stop(app)
     assert read(second_out) == {"name": "Zoë 北京", "email": "bob@example.org", "subscribe": False}
-    moved = [r for r in read_trajectory(replay.folder) if r["kind"] == "step"]  # type: ignore[arg-type]
-    assert all(r["point"]["x"] > 900 for r in moved)  # grounded afresh, not the old coordinates
+    moved = Trajectory.load(replay.folder).steps  # type: ignore[arg-type]
+    # Grounded afresh, not the old coordinates.
+    assert all(r.main_target is not None and r.main_target.point.x > 900 for r in moved)
 
 
 KILLED_RUN = """
@@ -224,9 +231,11 @@ def test_a_run_killed_with_sigkill_leaves_a_readable_trajectory(tmp_path: Path) 
     os.kill(process.pid, signal.SIGKILL)
     process.wait()
     folder = runs[0].parent
-    records = read_trajectory(folder)
-    assert [r["kind"] for r in records][:2] == ["start", "step"]
-    assert records[1]["ok"] is True and records[1]["action"]["text"] == "bob"
+    records = Trajectory.load(folder).records
+    assert [r.kind for r in records][:2] == ["start", "step"]
+    step = records[1]
+    assert isinstance(step, StepRecorded) and step.ok is True
+    assert isinstance(step.action, TypeText) and step.action.text == "bob"
     report = build_report(folder).read_text(encoding="utf-8")
     assert "unfinished (the run was stopped)" in report
 
@@ -256,18 +265,29 @@ def test_secrets_never_reach_the_model(tk_form: Path, reader: ScreenReader, tmp_
     assert not any("s3cr3t" in text for text in model.seen)
 
 
+class CancelAfterAStep(Observer):
+    def __init__(self, cancel: Callable[[], None]) -> None:
+        self.cancel = cancel
+
+    def after_action(self, record: StepRecorded, frames: Frames) -> None:
+        self.cancel()
+
+
 def test_cancel_ends_the_run_cleanly_with_everything_recorded(tmp_path: Path) -> None:
     from screenpilot.devices.android import AndroidDevice
     from screenpilot.sim.adb_server import FakeAdbServer
     from screenpilot.sim.phone import SimulatedPhone
 
     with FakeAdbServer([SimulatedPhone()]) as server:
-        agent = Agent(AndroidDevice(port=server.port), RulesPolicy(), output=tmp_path)
-        agent.on_step = lambda _entry: agent.cancel()
+        agent = Agent(
+            AndroidDevice(port=server.port),
+            RulesPolicy(),
+            output=tmp_path,
+            observers=[CancelAfterAStep(lambda: agent.cancel())],
+        )
         result = agent.run("type bob into the Username field, click Sign in")
     assert (result.status, result.steps) == ("cancelled", 1)
-    kinds = [r["kind"] for r in read_trajectory(result.folder)]  # type: ignore[arg-type]
-    assert kinds == ["start", "step", "end"]
-    steps = [r for r in read_trajectory(result.folder) if r["kind"] == "step"]  # type: ignore[arg-type]
-    assert (result.folder / steps[0]["after"]).exists()  # type: ignore[operator]
+    run = Trajectory.load(result.folder)  # type: ignore[arg-type]
+    assert [r.kind for r in run.records] == ["start", "step", "end"]
+    assert (result.folder / run.steps[0].after).exists()  # type: ignore[operator]
     assert "after" in result.report.read_text(encoding="utf-8")  # type: ignore[union-attr]

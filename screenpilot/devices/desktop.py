@@ -23,7 +23,7 @@ from screenpilot.devices.atspi import AccessibilityReader, load_pyatspi
 from screenpilot.devices.protocol import Direction, SystemButtonName, UnsupportedActionError
 from screenpilot.devices.x11_clipboard import Clipboard
 from screenpilot.devices.x11_windows import ActiveWindow, active_window
-from screenpilot.errors import ScreenpilotError
+from screenpilot.errors import DeviceLostError, ScreenpilotError
 from screenpilot.perception.elements import Element
 from screenpilot.perception.geometry import Rect, ScreenBox, ScreenGeometry, ScreenPoint
 from screenpilot.perception.screenshot import Screenshot
@@ -43,7 +43,12 @@ class DesktopError(ScreenpilotError):
     """The desktop cannot be used: no display, no X server, a missing helper, a bad target."""
 
 
-def _require_display() -> str:
+class XServerLostError(DesktopError, DeviceLostError):
+    """The X server went away (or stopped answering) while the desktop was in use."""
+
+
+def require_display() -> str:
+    """The `DISPLAY` in use, once an X server answers there; else a DesktopError saying why."""
     display = os.environ.get("DISPLAY")
     if not display:
         raise DesktopError(
@@ -102,7 +107,7 @@ class Desktop:
         region: Rect | None = None,
         accessibility: bool = True,
     ) -> None:
-        self.display = _require_display()
+        self.display = require_display()
         try:
             import mss
             import pyautogui
@@ -178,7 +183,7 @@ class Desktop:
         try:
             shot = self._mss.grab(self._grab)
         except Exception as error:  # mss raises its own ScreenShotError, Xlib others
-            raise DesktopError(
+            raise XServerLostError(
                 f"cannot capture the screen of DISPLAY={self.display}: {error}"
             ) from None
         # Kept as mss delivers it (BGRA); Screenshot.pixels converts to RGB when asked.
@@ -221,7 +226,9 @@ class Desktop:
                 self._x = xdisplay.Display(self.display)
             return active_window(self._x)
         except (DisplayError, ConnectionClosedError, OSError) as error:
-            raise DesktopError(f"lost the X server at DISPLAY={self.display}: {error}") from None
+            raise XServerLostError(
+                f"lost the X server at DISPLAY={self.display}: {error}"
+            ) from None
 
     # ------------------------------------------------------------------ acting
     def move(self, point: ScreenPoint) -> None:
@@ -340,10 +347,12 @@ class Desktop:
                 "stopped by pyautogui's fail-safe: the pointer was pushed into a screen corner"
             ) from None
         except (OSError, ConnectionError) as error:
-            raise DesktopError(f"lost the X server at DISPLAY={self.display}: {error}") from None
+            raise XServerLostError(
+                f"lost the X server at DISPLAY={self.display}: {error}"
+            ) from None
         except Exception as error:
             if type(error).__module__.startswith("Xlib"):
-                raise DesktopError(
+                raise XServerLostError(
                     f"lost the X server at DISPLAY={self.display}: {error}"
                 ) from None
             raise
