@@ -24,11 +24,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from screenpilot.demo_form import TK_FORM
 from screenpilot.devices.desktop import Desktop
 from screenpilot.devices.virtual_display import x_session
 from screenpilot.perception.sizing import VisualBudget
-
-FORMS = Path(__file__).resolve().parent.parent / "examples" / "forms"
 
 
 def median_ms(samples: list[float]) -> float:
@@ -44,7 +43,7 @@ def main() -> None:
     with x_session() as session:
         os.environ["DISPLAY"] = session.display
         os.environ["XDG_SESSION_TYPE"] = "x11"  # pyscreeze picks scrot only when told it is X
-        session.start(["/usr/bin/python3", str(FORMS / "tk_form.py"), "/dev/null"])
+        session.start(["/usr/bin/python3", str(TK_FORM), "/dev/null"])
         session.wait_for_window("Tk form")
         import pyautogui
 

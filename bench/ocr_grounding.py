@@ -21,12 +21,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from screenpilot.demo_form import TK_FORM
 from screenpilot.devices.desktop import Desktop
 from screenpilot.devices.virtual_display import x_session
 from screenpilot.perception.grounding import Found, ground
 from screenpilot.perception.ocr import RapidOcr, ScreenReader
-
-FORMS = Path(__file__).resolve().parent.parent / "examples" / "forms"
 
 
 def main() -> None:
@@ -36,7 +35,7 @@ def main() -> None:
     engine = RapidOcr()
     with x_session() as session:
         os.environ["DISPLAY"] = session.display
-        session.start(["/usr/bin/python3", str(FORMS / "tk_form.py"), "/dev/null"])
+        session.start(["/usr/bin/python3", str(TK_FORM), "/dev/null"])
         session.wait_for_window("Tk form")
         with Desktop(accessibility=False) as desktop:
             incremental = ScreenReader(engine)

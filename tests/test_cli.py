@@ -100,6 +100,36 @@ def test_schema_command_writes_a_valid_schema(tmp_path: Path) -> None:
     jsonschema.Draft202012Validator.check_schema(json.loads(target.read_text()))
 
 
+def test_schema_of_actions_is_a_json_schema_that_an_action_meets() -> None:
+    result = run("schema", "--of", "actions")
+    assert result.returncode == 0, result.stderr
+    described = json.loads(result.stdout)
+    jsonschema.Draft202012Validator.check_schema(described)
+    validator = jsonschema.Draft202012Validator(described)
+    click = {"type": "click", "target": {"kind": "description", "text": "the Submit button"}}
+    assert not list(validator.iter_errors(click))
+    assert list(validator.iter_errors({"type": "jump"}))  # it does tell actions apart
+
+
+def test_schema_of_something_else_is_bad_input_listing_the_choices() -> None:
+    result = run("schema", "--of", "everything")
+    assert result.returncode == 2
+    for choice in ("trajectory", "actions", "task"):
+        assert choice in result.stderr
+    assert "Traceback" not in result.stderr
+    assert "trajectory|actions|task" in run("schema", "--help").stdout
+
+
+def test_an_error_is_one_sentence_on_stderr_with_markup_shown_as_written(tmp_path: Path) -> None:
+    # A folder name that looks like rich markup must reach the user as it is.
+    folder = tmp_path / "[bold]runs"
+    folder.mkdir()
+    result = run("report", str(folder))
+    assert result.returncode == 2
+    assert result.stderr.strip() == f"error: {folder} has no trajectory.jsonl"
+    assert result.stdout == ""
+
+
 def test_version_and_help() -> None:
     assert run("--version").stdout.strip() == "screenpilot 0.1.0"
     helped = run("--help")

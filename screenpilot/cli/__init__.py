@@ -1,26 +1,72 @@
 """The `screenpilot` command line. The only layer that prints.
 
-Exit codes: 0 success, 1 a failure while working (or a run that did not succeed), 2 bad input
-(usage, an invalid action, tool call, instruction or task file), 130 cancelled.
+This module builds the app, its two consoles and the offline commands; `agent_commands`,
+`inspect_commands` and `serve_command` add the rest. Commands raise instead of printing their
+errors: every command registered on `app` ends through `failures.ending_of`, the one place that
+turns an error into a sentence and an exit code (0 success, 1 a failure while working or a run
+that did not succeed, 2 bad input, 130 cancelled).
 """
 
 from __future__ import annotations
 
+import enum
 import ipaddress
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.table import Table
+from typer.core import TyperGroup
 
 from screenpilot import __version__
+from screenpilot.cli.failures import (
+    EXIT_BAD_INPUT,
+    EXIT_CANCELLED,
+    EXIT_FAILURE,
+    BadInputError,
+    ending_of,
+    reading_input,
+)
 from screenpilot.errors import ScreenpilotError
 from screenpilot.perception.geometry import ScreenGeometry, Size
 from screenpilot.perception.sizing import VisualBudget
 
+__all__ = [
+    "EXIT_BAD_INPUT",
+    "EXIT_CANCELLED",
+    "EXIT_FAILURE",
+    "BadInputError",
+    "app",
+    "err",
+    "is_loopback",
+    "main",
+    "out",
+    "reading_input",
+    "visual_budget",
+]
+
+out = Console(soft_wrap=True)
+err = Console(stderr=True)
+
+
+class _Commands(TyperGroup):
+    """The group of all commands, and the one place where an error a command raised becomes
+    the sentence it prints and the exit code it ends with (`failures.ending_of`)."""
+
+    def invoke(self, ctx: Any) -> Any:  # typer's vendored click Context has no public name
+        try:
+            return super().invoke(ctx)
+        except (ScreenpilotError, KeyboardInterrupt) as error:
+            sentence, code = ending_of(error)
+            err.print(sentence)
+            raise typer.Exit(code) from None
+
+
 app = typer.Typer(
+    cls=_Commands,
     name="screenpilot",
     help="A GUI automation agent: sees the screen, finds what an instruction talks about, "
     "acts, and proves each action worked.",
@@ -28,11 +74,6 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-out = Console(soft_wrap=True)
-err = Console(stderr=True)
-
-EXIT_FAILURE = 1
-EXIT_BAD_INPUT = 2
 
 
 def _version(value: bool) -> None:
@@ -67,7 +108,8 @@ def _size(text: str) -> Size:
         raise typer.BadParameter(str(e)) from None
 
 
-def _budget(min_tokens: int, max_tokens: int) -> VisualBudget:
+def visual_budget(min_tokens: int, max_tokens: int) -> VisualBudget:
+    """The budget `--min-tokens` and `--max-tokens` give (a bad pair is a usage error)."""
     try:
         return VisualBudget(min_tokens=min_tokens, max_tokens=max_tokens)
     except ValueError as e:
@@ -85,13 +127,12 @@ def tokens(
     max_tokens: MaxTokens = 16384,
 ) -> None:
     """How Qwen3-VL resizes a screenshot and how many visual tokens it costs."""
-    budget = _budget(min_tokens, max_tokens)
+    budget = visual_budget(min_tokens, max_tokens)
     shot = _size(size)
     try:
         seen = budget.resize(shot)
     except ValueError as e:
-        err.print(f"[red]error:[/] {e}")
-        raise typer.Exit(EXIT_BAD_INPUT) from None
+        raise BadInputError(str(e)) from None
     t, h, w = budget.grid_thw(shot)
     out.print(
         f"{shot} -> {seen}: {budget.tokens(shot)} visual tokens "
@@ -99,16 +140,43 @@ def tokens(
     )
 
 
+class SchemaOf(enum.StrEnum):
+    """What `screenpilot schema` describes."""
+
+    trajectory = "trajectory"  # one line of a run's trajectory.jsonl
+    actions = "actions"  # one action of the vocabulary
+    task = "task"  # an RPA task file (`screenpilot script`)
+
+
 @app.command()
 def schema(
+    of: Annotated[
+        SchemaOf,
+        typer.Option(
+            "--of",
+            help="trajectory: one line of a run's trajectory.jsonl; actions: one action; "
+            "task: a task file.",
+        ),
+    ] = SchemaOf.actions,
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Write to this file instead.")
     ] = None,
 ) -> None:
-    """Print the JSON Schema of the whole action vocabulary."""
-    from screenpilot.actions.vocabulary import action_json_schema
+    """Print the JSON Schema of a trajectory line, an action or a task file."""
+    described: Callable[[], dict[str, Any]]
+    if of is SchemaOf.trajectory:
+        from screenpilot.trajectory.records import trajectory_json_schema
 
-    text = json.dumps(action_json_schema(), indent=2)
+        described = trajectory_json_schema
+    elif of is SchemaOf.task:
+        from screenpilot.policies.scripted import task_json_schema
+
+        described = task_json_schema
+    else:
+        from screenpilot.actions.vocabulary import action_json_schema
+
+        described = action_json_schema
+    text = json.dumps(described(), indent=2)
     if output is None:
         typer.echo(text)
     else:
@@ -133,12 +201,9 @@ def tool_call(
     from screenpilot.actions.vocabulary import action_to_json
     from screenpilot.models.tool_calls import parse_tool_call, tool_call_to_action
 
-    geometry = _model_view(_size(screen), _budget(min_tokens, max_tokens))
-    try:
+    geometry = _model_view(_size(screen), visual_budget(min_tokens, max_tokens))
+    with reading_input():
         action = tool_call_to_action(parse_tool_call(call), geometry)
-    except ScreenpilotError as e:
-        err.print(f"[red]error:[/] {e}")
-        raise typer.Exit(EXIT_BAD_INPUT) from None
     typer.echo(action_to_json(action))
 
 
@@ -228,50 +293,6 @@ def tour() -> None:
         calls.add_row(screen_name, json.dumps(answer["arguments"]), result)
     out.print(calls)
     out.print("Every action above was validated; the last answer was refused, not guessed at.")
-
-
-@app.command("serve-model")
-def serve_model(
-    model: Annotated[str, typer.Option(help="Hub id or local folder of a Qwen3-VL checkpoint.")] = (
-        "Qwen/Qwen3-VL-4B-Instruct"
-    ),
-    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
-    api_key: Annotated[
-        str | None, typer.Option(help="Require `Authorization: Bearer KEY` on every request.")
-    ] = None,
-    min_tokens: MinTokens = 64,
-    max_tokens: MaxTokens = 16384,
-) -> None:
-    """Serve a local Qwen3-VL over an OpenAI-compatible API (POST /v1/chat/completions)."""
-    from screenpilot.models.local import LocalRuntime
-    from screenpilot.models.runtime import ModelRuntimeError
-    from screenpilot.models.server import ModelServer
-
-    if not is_loopback(host) and not api_key:
-        err.print(
-            f"[red]error:[/] listening on {host} needs --api-key (anyone could use the model)"
-        )
-        raise typer.Exit(EXIT_BAD_INPUT)
-    budget = _budget(min_tokens, max_tokens)
-    with out.status(f"loading {model}..."):
-        try:
-            runtime = LocalRuntime(model, budget=budget)
-        except ModelRuntimeError as e:
-            err.print(f"[red]error:[/] {e}")
-            raise typer.Exit(EXIT_FAILURE) from None
-    try:
-        server = ModelServer(runtime, model_name=model, host=host, port=port, api_key=api_key)
-    except OSError as e:
-        err.print(f"[red]error:[/] cannot listen on {host}:{port}: {e}")
-        raise typer.Exit(EXIT_FAILURE) from None
-    out.print(f"serving {model} at {server.url} on {runtime.device} (Ctrl+C stops)")
-    try:
-        server.httpd.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.httpd.server_close()
 
 
 def _model_view(screen: Size, budget: VisualBudget) -> ScreenGeometry:

@@ -1,4 +1,8 @@
-"""The commands that drive a screen: `demo`, `run`, `script`, `replay`, `report`."""
+"""The commands that drive a screen: `demo`, `run`, `script`, `replay`, `report`, `eval`.
+
+Also the pieces `serve` and `ground` share with them: the display to work on
+(`display_or_virtual`) and the model runtime the options name (`load_runtime`).
+"""
 
 from __future__ import annotations
 
@@ -14,12 +18,16 @@ from typing import Annotated, Any
 
 import typer
 
-from screenpilot.cli import EXIT_BAD_INPUT, EXIT_FAILURE, app, err, out
-from screenpilot.errors import InvalidInputError, ScreenpilotError
+from screenpilot.cli import (
+    EXIT_CANCELLED,
+    EXIT_FAILURE,
+    BadInputError,
+    app,
+    out,
+    reading_input,
+)
+from screenpilot.errors import InvalidInputError
 
-EXIT_CANCELLED = 130
-REPO = Path(__file__).resolve().parents[2]
-DEMO_FORM = REPO / "examples" / "forms" / "tk_form.py"
 DEMO_INSTRUCTION = (
     "type 'Zoë 北京' into the Name field, type bob@example.org into the Email field, "
     "check Subscribe, click Submit, wait for Saved"
@@ -34,10 +42,11 @@ DryRunOpt = Annotated[bool, typer.Option(help="Plan and record, run nothing.")]
 YesOpt = Annotated[bool, typer.Option("--yes", help="Confirm risky actions without asking.")]
 
 
-def _show_step(entry: dict[str, Any]) -> None:
-    ok = entry.get("ok")
-    mark = "[green]ok[/]" if ok else ("[yellow]planned[/]" if ok is None else "[red]FAILED[/]")
-    out.print(f"  {entry['index']:>2}. {entry['summary']:<60} {mark} {entry.get('reason', '')}")
+def _printer() -> Any:
+    """The observer that prints each step (imported when a run starts, not for --help)."""
+    from screenpilot.cli.printer import StepPrinter
+
+    return StepPrinter(out)
 
 
 def _finish(result: Any) -> None:
@@ -56,12 +65,13 @@ def _finish(result: Any) -> None:
 
 
 @contextlib.contextmanager
-def _display() -> Iterator[None]:
-    """The current X display, or a private virtual one when there is none."""
-    from screenpilot.devices.desktop import DesktopError, _require_display
+def display_or_virtual() -> Iterator[None]:
+    """The current X display, or a private virtual one (Xvfb) while the block runs when there
+    is none."""
+    from screenpilot.devices.desktop import DesktopError, require_display
 
     try:
-        _require_display()
+        require_display()
         yield
         return
     except DesktopError:
@@ -87,34 +97,36 @@ def _tk_python() -> str:
 def demo(output: Output = Path("runs")) -> None:
     """Fill the bundled form offline: no model, OCR grounding, every step verified.
 
-    Starts a virtual display if there is none, opens the example Tk form, fills it from a
-    plain-English instruction through the rules policy, and prints the report's path.
+    Starts a virtual display if there is none, opens the Tk form shipped with screenpilot,
+    fills it from a plain-English instruction through the rules policy, and prints the
+    report's path.
     """
     from screenpilot.agent.loop import Agent
+    from screenpilot.demo_form import TK_FORM_TITLE, tk_form_on_disk
     from screenpilot.devices.desktop import Desktop
+    from screenpilot.devices.virtual_display import wait_for_window
     from screenpilot.perception.ocr import RapidOcr, ScreenReader
     from screenpilot.policies.rules import RulesPolicy
 
-    if not DEMO_FORM.exists():
-        err.print(
-            f"[red]error:[/] the demo form is not at {DEMO_FORM}: run it from a source checkout"
-        )
-        raise typer.Exit(EXIT_FAILURE)
-    with _display(), tempfile.TemporaryDirectory() as tmp:
+    with (
+        display_or_virtual(),
+        tempfile.TemporaryDirectory() as tmp,
+        tk_form_on_disk() as script,
+    ):
         saved = Path(tmp) / "form.json"
         form = subprocess.Popen(
-            [_tk_python(), str(DEMO_FORM), str(saved)],
+            [_tk_python(), str(script), str(saved)],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
         try:
-            _wait_for_window("Tk form")
+            wait_for_window(TK_FORM_TITLE, timeout=20.0)
             out.print(f"instruction: {DEMO_INSTRUCTION}")
             with out.status("loading the offline OCR models..."):
                 reader = ScreenReader(RapidOcr())
             with Desktop() as desktop:
                 agent = Agent(
-                    desktop, RulesPolicy(), reader=reader, output=output, on_step=_show_step
+                    desktop, RulesPolicy(), reader=reader, output=output, observers=[_printer()]
                 )
                 result = agent.run(DEMO_INSTRUCTION)
             if saved.exists():
@@ -125,29 +137,16 @@ def demo(output: Output = Path("runs")) -> None:
     _finish(result)
 
 
-def _wait_for_window(name: str, timeout: float = 20.0) -> None:
-    from screenpilot.devices.virtual_display import VirtualDisplayError, wait_for_window
-
-    try:
-        wait_for_window(name, timeout=timeout)
-    except VirtualDisplayError as error:
-        err.print(f"[red]error:[/] {error}")
-        raise typer.Exit(EXIT_FAILURE) from None
-
-
 def _device(spec: str) -> Any:
-    """`desktop`, `android` or `android:SERIAL`, opened."""
+    """`desktop`, `android` or `android:SERIAL`, opened (a bad name is bad input)."""
     from screenpilot.agent.assembly import open_device
 
-    try:
-        return open_device(spec)
-    except InvalidInputError as error:
-        err.print(f"[red]error:[/] {error}")
-        raise typer.Exit(EXIT_BAD_INPUT) from None
+    return open_device(spec)
 
 
-def _runtime(model: str | None, server: str | None, budget: Any = None) -> Any:
-    """The Qwen3-VL runtime the options name, or None for no model."""
+def load_runtime(model: str | None, server: str | None, budget: Any = None) -> Any:
+    """The Qwen3-VL runtime the options name, or None for no model (a local one loads under a
+    spinner)."""
     from screenpilot.agent.assembly import make_runtime
 
     if model and not server:
@@ -157,23 +156,22 @@ def _runtime(model: str | None, server: str | None, budget: Any = None) -> Any:
 
 
 def _drive(device: str, policy: Any, instruction: str, **options: Any) -> Any:
-    """Run the agent on the named device (opened and closed here) and return its result;
-    a ScreenpilotError is printed and ends the command with exit code 1."""
+    """Run the agent on the named device (opened and closed here) and return its result."""
     from screenpilot.agent.loop import Agent
     from screenpilot.perception.ocr import RapidOcr, ScreenReader
 
-    try:
-        with contextlib.ExitStack() as stack:
-            the_device = _device(device)
-            if hasattr(the_device, "close"):
-                stack.callback(the_device.close)
-            agent = Agent(
-                the_device, policy, reader=ScreenReader(RapidOcr()), on_step=_show_step, **options
-            )
-            return agent.run(instruction)
-    except ScreenpilotError as error:
-        err.print(f"[red]error:[/] {error}")
-        raise typer.Exit(EXIT_FAILURE) from None
+    with contextlib.ExitStack() as stack:
+        the_device = _device(device)
+        if hasattr(the_device, "close"):
+            stack.callback(the_device.close)
+        agent = Agent(
+            the_device,
+            policy,
+            reader=ScreenReader(RapidOcr()),
+            observers=[_printer()],
+            **options,
+        )
+        return agent.run(instruction)
 
 
 def _confirm(yes: bool) -> Any:
@@ -223,32 +221,25 @@ def run(
     from screenpilot.agent.loop import Budgets
     from screenpilot.perception.sizing import VisualBudget
 
-    try:
+    with reading_input():
         check_device_spec(device)
         chosen = choose_policy(policy, has_model=bool(model or server))
         if chosen == "rules":
             from screenpilot.policies.rules import read_instruction
 
             read_instruction(instruction)  # refuse what cannot be read before touching anything
-            if not (model or server):
-                out.print("no model configured: using the rules policy (plain instructions)")
-    except ScreenpilotError as error:
-        err.print(f"[red]error:[/] {error}")
-        raise typer.Exit(EXIT_BAD_INPUT) from None
-    try:
-        budget = VisualBudget(max_tokens=visual_tokens)
-        runtime = _runtime(model, server, budget) if chosen != "rules" else None
-        the_policy = make_policy(
-            chosen,
-            runtime,
-            device=device,
-            temperature=temperature,
-            thinking=thinking,
-            budget=budget,
-        )
-    except ScreenpilotError as error:
-        err.print(f"[red]error:[/] {error}")
-        raise typer.Exit(EXIT_FAILURE) from None
+    if chosen == "rules" and not (model or server):
+        out.print("no model configured: using the rules policy (plain instructions)")
+    budget = VisualBudget(max_tokens=visual_tokens)
+    runtime = load_runtime(model, server, budget) if chosen != "rules" else None
+    the_policy = make_policy(
+        chosen,
+        runtime,
+        device=device,
+        temperature=temperature,
+        thinking=thinking,
+        budget=budget,
+    )
     _finish(
         _drive(
             device,
@@ -273,11 +264,8 @@ def script(
     """Run an RPA task file (validated before anything runs)."""
     from screenpilot.policies.scripted import ScriptedPolicy, load_task
 
-    try:
+    with reading_input():
         loaded = load_task(task)
-    except ScreenpilotError as error:
-        err.print(f"[red]error:[/] {error}")
-        raise typer.Exit(EXIT_BAD_INPUT) from None
     _finish(
         _drive(
             device,
@@ -298,16 +286,11 @@ def replay(
     output: Output = Path("runs"),
 ) -> None:
     """Run a recorded run again, no model, grounding its targets afresh."""
-    from screenpilot.policies.model_policies import ReplayPolicy
+    from screenpilot.policies.replay import ReplayPolicy
 
-    if not (run_dir / "trajectory.jsonl").exists():
-        err.print(f"[red]error:[/] {run_dir} has no trajectory.jsonl")
-        raise typer.Exit(EXIT_BAD_INPUT)
-    try:
+    _require_trajectory(run_dir)
+    with reading_input():
         policy = ReplayPolicy(run_dir)
-    except ScreenpilotError as error:
-        err.print(f"[red]error:[/] {error}")
-        raise typer.Exit(EXIT_BAD_INPUT) from None
     _finish(_drive(device, policy, f"replay of {policy.instruction}", output=output))
 
 
@@ -316,10 +299,13 @@ def report(run_dir: Annotated[Path, typer.Argument(help="A run folder.")]) -> No
     """Rebuild a run's HTML report from its trajectory."""
     from screenpilot.agent.report import build_report
 
-    if not (run_dir / "trajectory.jsonl").exists():
-        err.print(f"[red]error:[/] {run_dir} has no trajectory.jsonl")
-        raise typer.Exit(EXIT_BAD_INPUT)
+    _require_trajectory(run_dir)
     out.print(f"report: {build_report(run_dir)}")
+
+
+def _require_trajectory(run_dir: Path) -> None:
+    if not (run_dir / "trajectory.jsonl").exists():
+        raise BadInputError(f"{run_dir} has no trajectory.jsonl")
 
 
 @app.command("eval")
@@ -370,7 +356,7 @@ def evaluate(
     modes = {"a11y": ["a11y"], "ocr": ["ocr"], "both": ["a11y", "ocr"]}.get(
         "ocr" if no_a11y else elements
     )
-    try:
+    with reading_input():
         if modes is None:
             raise InvalidInputError(
                 "elements", [("", f"{elements!r} is not one of a11y, ocr, both")]
@@ -382,10 +368,7 @@ def evaluate(
         if not select_runs(tasks, programs=only or (), names=task or ()):
             raise InvalidInputError("only", [("", "no task of the suite is selected")])
         chosen = choose_policy(policy, has_model=bool(model or server))
-    except ScreenpilotError as error:
-        err.print(f"[red]error:[/] {error}")
-        raise typer.Exit(EXIT_BAD_INPUT) from None
-    runtime = _runtime(model, server) if chosen != "rules" else None
+    runtime = load_runtime(model, server) if chosen != "rules" else None
 
     def policy_for(fields: dict[str, Any]) -> Any:
         if "task" in fields:
@@ -406,7 +389,7 @@ def evaluate(
 
     reader = ScreenReader(RapidOcr())
     rows = []
-    with _display() if device == "desktop" else contextlib.nullcontext():
+    with display_or_virtual() if device == "desktop" else contextlib.nullcontext():
         for mode in modes:
             rows += run_suite(
                 suite,

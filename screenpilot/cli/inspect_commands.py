@@ -12,7 +12,8 @@ from typing import Annotated
 
 import typer
 
-from screenpilot.cli import EXIT_BAD_INPUT, EXIT_FAILURE, app, err, out
+from screenpilot.cli import EXIT_FAILURE, BadInputError, app, out
+from screenpilot.cli.agent_commands import load_runtime
 from screenpilot.errors import ScreenpilotError
 
 
@@ -34,18 +35,10 @@ def ground(
         picture = Image.open(image)
         picture.load()
     except (OSError, UnidentifiedImageError, Image.DecompressionBombError) as error:
-        err.print(f"[red]error:[/] cannot read {image}: {error}")
-        raise typer.Exit(EXIT_BAD_INPUT) from None
-    try:
-        from screenpilot.cli.agent_commands import _runtime
-
-        result = ground_picture(picture, description, runtime=_runtime(model, server))
-    except ScreenpilotError as error:
-        err.print(f"[red]error:[/] {error}")
-        raise typer.Exit(EXIT_FAILURE) from None
+        raise BadInputError(f"cannot read {image}: {error}") from None
+    result = ground_picture(picture, description, runtime=load_runtime(model, server))
     if result.status != "found":
-        err.print(f"[red]error:[/] {result.answer}")
-        raise typer.Exit(EXIT_FAILURE)
+        raise ScreenpilotError(result.answer)
     target = overlay or image.with_name(f"{image.stem}.grounded.png")
     result.overlay(picture).save(target)
     typer.echo(json.dumps({**result.as_json(), "overlay": str(target)}, ensure_ascii=False))

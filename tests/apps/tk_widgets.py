@@ -70,7 +70,7 @@ def main(output: str, x: int, y: int) -> None:
     for label, value in (("Small", "small"), ("Large", "large")):
         radio = ttk.Radiobutton(root, text=label, variable=size, value=value)
         row(label, radio, "radio", size.get() == value)
-    # Classic Tk buttons too (what tk.Checkbutton draws, as in examples/forms/tk_form.py):
+    # Classic Tk buttons too (what tk.Checkbutton draws, as in screenpilot/demo_form/tk_form.py):
     # Tk says only where the whole widget is, so their boxes are marked "within": the
     # indicator is somewhere inside, with padding around it.
     bare = {"padx": 0, "pady": 0, "bd": 0, "highlightthickness": 0}

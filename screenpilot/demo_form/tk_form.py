@@ -1,6 +1,6 @@
 """A small Tk form with no accessibility tree: only its pixels tell what is on it.
 
-Usage: python tk_form.py OUTPUT.json [LABEL ...]
+Usage: python tk_form.py OUTPUT.json [LABEL ...]  (or python -m screenpilot.demo_form.tk_form)
 The fields are Name and Email unless other labels are given. Submit writes each field (its
 label in lower case) and "subscribe" as JSON to OUTPUT.json and shows "Saved".
 """
