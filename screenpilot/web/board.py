@@ -2,10 +2,11 @@
 risky action held until a person answers from the page, and the runs already on disk.
 
 A `LiveRun` is the bridge between one agent thread and any number of browser tabs. The agent
-thread appends events (status, step, confirm, end); viewers read them from any position, so a
-tab opened late, or one that lost its connection, sees the whole run. A risky action blocks
-the agent thread on a `PendingConfirmation` until the page answers, the run is stopped, or the
-wait times out (which refuses, as a non-interactive run would).
+thread appends typed events (`web.events`); viewers read them from any position, so a tab
+opened late, or one that lost its connection, sees the whole run. A risky action blocks the
+agent thread on a `PendingConfirmation` until the page answers, the run is stopped, or the
+wait times out (which refuses, as a non-interactive run would). The history reads each run
+folder back as a `Trajectory`; one that cannot be read is listed as unreadable.
 """
 
 from __future__ import annotations
@@ -17,14 +18,26 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal, get_args
+from typing import Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from screenpilot.actions.vocabulary import Action
 from screenpilot.agent.assembly import check_device_spec
-from screenpilot.agent.loop import Status
-from screenpilot.agent.trajectory import read_trajectory
 from screenpilot.errors import InvalidInputError, ScreenpilotError
+from screenpilot.trajectory.records import Status
+from screenpilot.trajectory.store import FILE, Trajectory
+from screenpilot.web.events import (
+    ConfirmAnswered,
+    ConfirmAsked,
+    ConsoleEvent,
+    EventData,
+    RunOver,
+    RunState,
+    RunStatus,
+    Stopping,
+    make_event,
+)
 
 log = logging.getLogger(__name__)
 
@@ -67,12 +80,48 @@ class RunRequest(BaseModel):
         return value.strip() or None if value is not None else None
 
 
+class WaitingFor(BaseModel):
+    """The risky action a run holds until a person answers."""
+
+    id: str = Field(description="The confirmation's id: send it back with the answer.")
+    action: Action
+    reason: str
+
+
+class RunSummary(BaseModel):
+    """A console run's state."""
+
+    id: str
+    status: RunState
+    message: str
+    request: RunRequest
+    folder: str | None = Field(description="The run folder's name, once it is made.")
+    events: int = Field(description="How many events it has sent so far.")
+    waiting_for: WaitingFor | None = Field(description="The confirmation it waits on, if any.")
+
+
+class HistoryEntry(BaseModel):
+    """A run recorded in the output folder."""
+
+    folder: str
+    instruction: str
+    policy: str
+    device: str
+    status: Status | Literal["unfinished", "unreadable"] = Field(
+        description="How it ended; unfinished (killed, or still going); unreadable."
+    )
+    message: str = Field(description="The end's message, or why it cannot be read.")
+    steps: int
+    seconds: float | None
+    report: str | None = Field(description="The report's address, when it has one.")
+
+
 @dataclass
 class PendingConfirmation:
     """A risky action waiting for a person's answer."""
 
     id: str
-    action: dict[str, Any]
+    action: Action
     reason: str
     answered: threading.Event = field(default_factory=threading.Event)
     allowed: bool = False
@@ -84,24 +133,27 @@ class LiveRun:
     def __init__(self, request: RunRequest, *, confirm_timeout: float = 300.0) -> None:
         self.id = uuid.uuid4().hex[:12]
         self.request = request
-        self.status = "starting"
+        self.status: RunState = "starting"
         self.message = ""
         self.folder: Path | None = None
         self.created = time.time()
         self.confirm_timeout = confirm_timeout
-        self._events: list[dict[str, Any]] = []
+        self._events: list[ConsoleEvent] = []
         self._changed = threading.Condition()
         self._pending: PendingConfirmation | None = None
         self._stopped = threading.Event()
         self._cancel: Callable[[], None] | None = None
 
     # ------------------------------------------------------------------ events
-    def emit(self, kind: str, **data: Any) -> None:
+    def emit(self, data: EventData) -> ConsoleEvent:
+        """Append an event and wake every viewer waiting for one."""
         with self._changed:
-            self._events.append({"id": len(self._events) + 1, "kind": kind, "data": data})
+            event = make_event(len(self._events) + 1, data)
+            self._events.append(event)
             self._changed.notify_all()
+        return event
 
-    def events_after(self, last: int, timeout: float) -> list[dict[str, Any]]:
+    def events_after(self, last: int, timeout: float) -> list[ConsoleEvent]:
         """The events after number `last`, waiting up to `timeout` seconds for one."""
         with self._changed:
             self._changed.wait_for(lambda: len(self._events) > last, timeout=timeout)
@@ -111,39 +163,45 @@ class LiveRun:
     def finished(self) -> bool:
         return self.status in FINAL
 
-    def summary(self) -> dict[str, Any]:
+    def summary(self) -> RunSummary:
         pending = self._pending
-        return {
-            "id": self.id,
-            "status": self.status,
-            "message": self.message,
-            "request": self.request.model_dump(),
-            "folder": self.folder.name if self.folder else None,
-            "events": len(self._events),
-            "waiting_for": (
-                {"id": pending.id, "action": pending.action, "reason": pending.reason}
+        return RunSummary(
+            id=self.id,
+            status=self.status,
+            message=self.message,
+            request=self.request,
+            folder=self.folder.name if self.folder else None,
+            events=len(self._events),
+            waiting_for=(
+                WaitingFor(id=pending.id, action=pending.action, reason=pending.reason)
                 if pending is not None and not pending.answered.is_set()
                 else None
             ),
-        }
+        )
 
-    def set_status(self, status: str, message: str = "", **extra: Any) -> None:
-        self.status, self.message = status, message
-        self.emit("status", status=status, message=message, **extra)
+    def set_status(self, status: RunState, message: str = "") -> None:
+        """The run's new phase (or how it ended, when nothing more is known of it)."""
+        self.set_outcome(RunStatus(status=status, message=message))
+
+    def set_outcome(self, outcome: RunStatus) -> None:
+        """The run's new status, with whatever is known of what it did."""
+        self.status, self.message = outcome.status, outcome.message
+        self.emit(outcome)
 
     # ------------------------------------------------------------------ people
-    def ask(self, action: Any, reason: str) -> bool:
+    def ask(self, action: Action, reason: str) -> bool:
         """The agent's confirmation callback: hold the action until a person answers."""
         if self._stopped.is_set():
             return False
-        pending = PendingConfirmation(uuid.uuid4().hex[:8], action.model_dump(mode="json"), reason)
+        pending = PendingConfirmation(uuid.uuid4().hex[:8], action, reason)
         self._pending = pending
         self.set_status("waiting", f"{action.type} looks risky ({reason}): allow or refuse")
-        self.emit("confirm", id=pending.id, action=pending.action, reason=reason)
+        self.emit(ConfirmAsked(id=pending.id, action=action, reason=reason))
         answered = pending.answered.wait(self.confirm_timeout)
+        self._pending = None  # answered or not, it waits no more: a late answer is refused
         allowed = answered and pending.allowed and not self._stopped.is_set()
         how = "allowed" if allowed else ("refused" if answered else "no answer in time: refused")
-        self.emit("confirmed", id=pending.id, allowed=allowed, how=how)
+        self.emit(ConfirmAnswered(id=pending.id, allowed=allowed, how=how))
         self.set_status("running")
         return allowed
 
@@ -175,20 +233,27 @@ class LiveRun:
             pending.allowed = False
             pending.answered.set()
         if not self.finished:
-            self.emit("stopping")
+            self.emit(Stopping())
 
 
 class Board:
     """The console's runs: starts each in its own thread, one run per device at a time."""
 
-    def __init__(self, output: Path, execute: Callable[[LiveRun], None]) -> None:
+    def __init__(
+        self,
+        output: Path,
+        execute: Callable[[LiveRun], None],
+        *,
+        confirm_timeout: float = 300.0,
+    ) -> None:
         self.output = output
+        self.confirm_timeout = confirm_timeout
         self._execute = execute
         self._runs: dict[str, LiveRun] = {}
         self._lock = threading.Lock()
 
     def start(self, request: RunRequest) -> LiveRun:
-        """Start a run; ScreenpilotError when its device is busy with another."""
+        """Start a run; DeviceBusyError when its device is busy with another."""
         with self._lock:
             for other in self._runs.values():
                 if other.request.device == request.device and not other.finished:
@@ -196,7 +261,7 @@ class Board:
                         f"{request.device} is busy with run {other.id} ({other.status}); "
                         "stop it or wait for it to end"
                     )
-            live = LiveRun(request)
+            live = LiveRun(request, confirm_timeout=self.confirm_timeout)
             self._runs[live.id] = live
         threading.Thread(
             target=self._guarded, args=(live,), name=f"run-{live.id}", daemon=True
@@ -214,7 +279,7 @@ class Board:
         finally:
             if not live.finished:
                 live.set_status("error", "the run ended without a result")
-            live.emit("end", status=live.status, message=live.message)
+            live.emit(RunOver(status=live.status, message=live.message))
 
     def get(self, run_id: str) -> LiveRun:
         try:
@@ -229,62 +294,57 @@ class Board:
         for live in self._runs.values():
             live.stop()
 
-    def history(self, limit: int = 200) -> list[dict[str, Any]]:
+    def history(self, limit: int = 200) -> list[HistoryEntry]:
         """The runs recorded under the output folder, newest first."""
         if not self.output.is_dir():
             return []
+        # Run folders are named by the second they started in (see `new_run_dir`): the
+        # newest `limit` by name, then two of one second in the order they started.
         folders = sorted(
-            (f for f in self.output.iterdir() if (f / "trajectory.jsonl").is_file()),
+            (f for f in self.output.iterdir() if (f / FILE).is_file()),
             key=lambda f: f.name,
             reverse=True,
-        )
-        return [_history_entry(folder) for folder in folders[:limit]]
+        )[:limit]
+        read = [(folder, *_history_entry(folder)) for folder in folders]
+        read.sort(key=lambda item: (item[0].name[:_STAMP], item[1], item[0].name), reverse=True)
+        return [entry for _, _, entry in read]
 
 
 class DeviceBusyError(ScreenpilotError):
     """A run already drives that device."""
 
 
-def _history_entry(folder: Path) -> dict[str, Any]:
-    try:
-        records = read_trajectory(folder)
-    except OSError:
-        records = []
-    start = next((r for r in records if r.get("kind") == "start"), {})
-    end = next((r for r in records if r.get("kind") == "end"), {})
+#: The length of a run folder's date-time stamp, "20250101-120000".
+_STAMP = 15
+
+
+def _history_entry(folder: Path) -> tuple[float, HistoryEntry]:
+    """When the run started (0 when that cannot be read), and how it is listed."""
     report = folder / "report.html"
-    return {
-        "folder": folder.name,
-        "instruction": start.get("instruction", ""),
-        "policy": start.get("policy", ""),
-        "device": start.get("device", ""),
-        "status": end.get("status", "unfinished"),
-        "message": end.get("message", ""),
-        "steps": end.get("steps", sum(r.get("kind") == "step" for r in records)),
-        "seconds": end.get("seconds"),
-        "report": f"/runs/{folder.name}/report.html" if report.is_file() else None,
-    }
-
-
-def step_event(entry: dict[str, Any], folder: Path | None) -> dict[str, Any]:
-    """A step as the page shows it: the recorded entry, the screenshot's address and the
-    grounded box as fractions of the screenshot (so the page can draw it at any size)."""
-    shown = {k: v for k, v in entry.items() if k not in ("raw",)}
-    if folder is not None and entry.get("screenshot"):
-        shown["screenshot_url"] = f"/runs/{folder.name}/{entry['screenshot']}"
-    screen = (entry.get("geometry") or {}).get("screen")
-    box = entry.get("box")
-    if screen and box and screen["width"] and screen["height"]:
-        shown["box_fraction"] = {
-            "left": (box["x1"] - screen["left"]) / screen["width"],
-            "top": (box["y1"] - screen["top"]) / screen["height"],
-            "width": (box["x2"] - box["x1"]) / screen["width"],
-            "height": (box["y2"] - box["y1"]) / screen["height"],
-        }
-    point = entry.get("point")
-    if screen and point and screen["width"] and screen["height"]:
-        shown["point_fraction"] = {
-            "x": (point["x"] - screen["left"]) / screen["width"],
-            "y": (point["y"] - screen["top"]) / screen["height"],
-        }
-    return shown
+    address = f"/runs/{folder.name}/report.html" if report.is_file() else None
+    try:
+        run = Trajectory.load(folder)
+    except (ScreenpilotError, OSError, ValueError) as error:  # ValueError: not UTF-8
+        return 0.0, HistoryEntry(
+            folder=folder.name,
+            instruction="",
+            policy="",
+            device="",
+            status="unreadable",
+            message=str(error),
+            steps=0,
+            seconds=None,
+            report=address,
+        )
+    start, end = run.start, run.end
+    return (start.time if start is not None else 0.0), HistoryEntry(
+        folder=folder.name,
+        instruction=run.instruction,
+        policy=start.policy if start is not None else "",
+        device=start.device if start is not None else "",
+        status=end.status if end is not None else "unfinished",
+        message=end.message if end is not None else "",
+        steps=end.steps if end is not None else len(run.steps),
+        seconds=end.seconds if end is not None else None,
+        report=address,
+    )

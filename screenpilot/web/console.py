@@ -1,16 +1,20 @@
 """The console's HTTP face: one page, and the JSON API behind it (OpenAPI at /openapi.json).
 
 GET  /                          the page
+GET  /api/health                the console answers (and how many runs are under way)
 GET  /api/config                defaults and limits the page shows
 POST /api/runs                  start a run                      -> 202 {id, ...}
 GET  /api/runs                  the runs started from this console
 GET  /api/runs/{id}             one run's state (and the confirmation it waits for)
 GET  /api/runs/{id}/events      its events as server-sent events, from the first
+GET  /api/runs/{id}/log         the same events as one JSON list (no waiting)
 POST /api/runs/{id}/confirm     allow or refuse the action it waits on
 POST /api/runs/{id}/stop        stop it after the current step
 GET  /api/history               the runs recorded on disk, newest first
 GET  /runs/{folder}/{file}      a recorded run's report, screenshots and trajectory
 POST /api/ground                find an element on an uploaded picture
+
+Every JSON answer has a declared model (see /openapi.json); a refusal is `{"detail": ...}`.
 """
 
 from __future__ import annotations
@@ -18,7 +22,6 @@ from __future__ import annotations
 import asyncio
 import base64
 import io
-import json
 import re
 from collections.abc import AsyncIterator
 from importlib import resources
@@ -31,7 +34,15 @@ from pydantic import BaseModel, Field
 from screenpilot import __version__
 from screenpilot.agent.assembly import POLICIES
 from screenpilot.errors import ScreenpilotError
-from screenpilot.web.board import Board, DeviceBusyError, LiveRun, RunRequest
+from screenpilot.web.board import (
+    Board,
+    DeviceBusyError,
+    HistoryEntry,
+    LiveRun,
+    RunRequest,
+    RunSummary,
+)
+from screenpilot.web.events import ConsoleEvent, server_sent
 from screenpilot.web.runner import Runner
 from screenpilot.web.security import COOKIE, Guard
 from screenpilot.web.uploads import MAX_UPLOAD_BYTES, UploadError, read_picture
@@ -42,11 +53,44 @@ FILE_WAIT_SECONDS = 5.0
 KEEPALIVE_SECONDS = 15.0
 
 
+class Problem(BaseModel):
+    """Why a request was refused: a sentence, or (a malformed body) one item per field."""
+
+    detail: str | list[dict[str, Any]]
+
+
+class Health(BaseModel):
+    """The console answers."""
+
+    status: Literal["ok"] = "ok"
+    version: str
+    running: int = Field(description="Runs under way.")
+
+
+class ConsoleConfig(BaseModel):
+    """The console's defaults and limits."""
+
+    version: str
+    policies: list[str]
+    model: str | None = Field(description="The console's own model, if it has one.")
+    server: str | None = Field(description="The console's own model server, if any.")
+    output: str = Field(description="Where runs are recorded.")
+    max_upload_bytes: int
+    confirm_timeout: float = Field(description="Seconds a risky action waits for an answer.")
+
+
 class Confirmation(BaseModel):
     """A person's answer to a risky action."""
 
     id: str = Field(description="The confirmation's id, from the `confirm` event.")
     allow: bool = Field(description="true: go ahead; false: refuse the action.")
+
+
+class ConfirmationTaken(BaseModel):
+    """The answer was passed to the run."""
+
+    id: str
+    allowed: bool
 
 
 class Grounded(BaseModel):
@@ -71,7 +115,7 @@ def create_app(
 ) -> FastAPI:
     """The console for `runner`'s output folder. `token` None means no token is asked
     (allowed on loopback only; `screenpilot serve` enforces that)."""
-    board = Board(runner.output, runner)
+    board = Board(runner.output, runner, confirm_timeout=runner.confirm_timeout)
     app = FastAPI(
         title="screenpilot console",
         version=__version__,
@@ -80,6 +124,12 @@ def create_app(
         # token to a machine's mouse. The OpenAPI document itself is served.
         docs_url=None,
         redoc_url=None,
+        # What the guard in front of every route answers (web.security).
+        responses={
+            401: {"model": Problem, "description": "a token is needed and was not given"},
+            403: {"model": Problem, "description": "a foreign host name or origin"},
+            413: {"model": Problem, "description": "a body larger than an upload may be"},
+        },
     )
     app.state.board = board
     # The form fields around the picture take a little room beyond the 20 MB of the file.
@@ -101,21 +151,36 @@ def create_app(
         html = resources.files("screenpilot.web").joinpath("page.html").read_text("utf-8")
         return HTMLResponse(html, headers={"Cache-Control": "no-store"})
 
-    @app.get("/api/config", tags=["console"])
-    def config() -> dict[str, Any]:
-        """The console's defaults and limits."""
-        return {
-            "version": __version__,
-            "policies": list(POLICIES),
-            "model": runner.model,
-            "server": runner.server,
-            "output": str(runner.output),
-            "max_upload_bytes": MAX_UPLOAD_BYTES,
-            "confirm_timeout": runner.confirm_timeout,
-        }
+    @app.get("/api/health", tags=["console"], response_model=Health)
+    def health() -> Health:
+        """The console answers; how many of its runs are under way."""
+        running = sum(not live.finished for live in board.live())
+        return Health(version=__version__, running=running)
 
-    @app.post("/api/runs", status_code=202, tags=["runs"])
-    def start_run(request: RunRequest) -> dict[str, Any]:
+    @app.get("/api/config", tags=["console"], response_model=ConsoleConfig)
+    def config() -> ConsoleConfig:
+        """The console's defaults and limits."""
+        return ConsoleConfig(
+            version=__version__,
+            policies=list(POLICIES),
+            model=runner.model,
+            server=runner.server,
+            output=str(runner.output),
+            max_upload_bytes=MAX_UPLOAD_BYTES,
+            confirm_timeout=runner.confirm_timeout,
+        )
+
+    @app.post(
+        "/api/runs",
+        status_code=202,
+        tags=["runs"],
+        response_model=RunSummary,
+        responses={
+            409: {"model": Problem, "description": "its device is busy with another run"},
+            422: {"model": Problem, "description": "it cannot run as asked"},
+        },
+    )
+    def start_run(request: RunRequest) -> RunSummary:
         """Start a run. 422 when it cannot run as asked; 409 when its device is busy."""
         try:
             runner.check(request)
@@ -126,21 +191,42 @@ def create_app(
             raise HTTPException(422, str(error)) from None
         return live.summary()
 
-    @app.get("/api/runs", tags=["runs"])
-    def list_runs() -> list[dict[str, Any]]:
+    unknown_run: dict[int | str, dict[str, Any]] = {
+        404: {"model": Problem, "description": "no such run in this console"}
+    }
+
+    @app.get("/api/runs", tags=["runs"], response_model=list[RunSummary])
+    def list_runs() -> list[RunSummary]:
         """The runs started from this console, newest first."""
         return [live.summary() for live in board.live()]
 
-    @app.get("/api/runs/{run_id}", tags=["runs"])
-    def get_run(run_id: str) -> dict[str, Any]:
+    @app.get("/api/runs/{run_id}", tags=["runs"], response_model=RunSummary, responses=unknown_run)
+    def get_run(run_id: str) -> RunSummary:
         """A run's state, and the confirmation it waits for, if any."""
         return live_run(run_id).summary()
+
+    @app.get(
+        "/api/runs/{run_id}/log",
+        tags=["runs"],
+        response_model=list[ConsoleEvent],
+        responses=unknown_run,
+    )
+    def event_log(run_id: str, after: int = 0) -> list[ConsoleEvent]:
+        """The run's events after number `after`, as they are now (the stream's events)."""
+        return live_run(run_id).events_after(after, timeout=0)
 
     @app.get(
         "/api/runs/{run_id}/events",
         tags=["runs"],
         response_class=StreamingResponse,
-        responses={200: {"content": {"text/event-stream": {}}}},
+        responses={
+            200: {
+                "description": "One server-sent event per console event: the SSE `event` "
+                "is its kind, `data` its data, `id` its number.",
+                "content": {"text/event-stream": {"schema": {"type": "string"}}},
+            },
+            **unknown_run,
+        },
     )
     async def events(run_id: str, request: Request) -> StreamingResponse:
         """Server-sent events: `status`, `step` (screenshot address, the grounded box as
@@ -157,25 +243,35 @@ def create_app(
             headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
         )
 
-    @app.post("/api/runs/{run_id}/confirm", tags=["runs"])
-    def confirm(run_id: str, answer: Confirmation) -> dict[str, Any]:
+    @app.post(
+        "/api/runs/{run_id}/confirm",
+        tags=["runs"],
+        response_model=ConfirmationTaken,
+        responses={
+            **unknown_run,
+            409: {"model": Problem, "description": "it waits on no such confirmation"},
+        },
+    )
+    def confirm(run_id: str, answer: Confirmation) -> ConfirmationTaken:
         """Allow or refuse the risky action the run waits on. 409 when it waits on none."""
         live = live_run(run_id)
         try:
             live.answer(answer.id, answer.allow)
         except LookupError as error:
             raise HTTPException(409, str(error)) from None
-        return {"id": answer.id, "allowed": answer.allow}
+        return ConfirmationTaken(id=answer.id, allowed=answer.allow)
 
-    @app.post("/api/runs/{run_id}/stop", tags=["runs"])
-    def stop(run_id: str) -> dict[str, Any]:
+    @app.post(
+        "/api/runs/{run_id}/stop", tags=["runs"], response_model=RunSummary, responses=unknown_run
+    )
+    def stop(run_id: str) -> RunSummary:
         """Stop the run after the step under way (a pending confirmation is refused)."""
         live = live_run(run_id)
         live.stop()
         return live.summary()
 
-    @app.get("/api/history", tags=["runs"])
-    def history() -> list[dict[str, Any]]:
+    @app.get("/api/history", tags=["runs"], response_model=list[HistoryEntry])
+    def history() -> list[HistoryEntry]:
         """The runs recorded in the output folder, newest first, with their reports."""
         return board.history()
 
@@ -198,10 +294,14 @@ def create_app(
     @app.post(
         "/api/ground",
         tags=["playground"],
+        response_model=Grounded,
         responses={
-            400: {"description": "a broken picture"},
-            413: {"description": "over 20 MB, or too many pixels"},
-            415: {"description": "not a PNG, JPEG or WEBP picture"},
+            400: {"model": Problem, "description": "a broken picture"},
+            413: {"model": Problem, "description": "over 20 MB, or too many pixels"},
+            415: {"model": Problem, "description": "not a PNG, JPEG or WEBP picture"},
+            422: {"model": Problem, "description": "no model to ground with, or bad fields"},
+            500: {"model": Problem, "description": "OCR failed"},
+            502: {"model": Problem, "description": "the model failed"},
         },
     )
     async def ground(
@@ -248,10 +348,9 @@ async def _stream(live: LiveRun, last: int, request: Request) -> AsyncIterator[s
     while True:
         fresh = await asyncio.to_thread(live.events_after, last, 1.0)
         for event in fresh:
-            last = event["id"]
-            data = json.dumps(event["data"], ensure_ascii=False)
-            yield f"id: {last}\nevent: {event['kind']}\ndata: {data}\n\n"
-            if event["kind"] == "end":
+            last = event.id
+            yield server_sent(event)
+            if event.kind == "end":
                 return
         if await request.is_disconnected():
             return

@@ -1,21 +1,29 @@
-"""What runs a console run: checks a request, builds its policy and device, runs the agent and
-tells the live run each step. Model runtimes are loaded once and kept for later runs."""
+"""What runs a console run: checks a request, builds its policy and device, runs the agent
+with the console's feed among its observers (each recorded step reaches the live run), and
+closes the device however the run ends. Model runtimes are loaded once and kept for later
+runs; the OCR engine is loaded once and shared."""
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 from screenpilot.agent.assembly import choose_policy, make_policy, make_runtime, open_device
+from screenpilot.devices.protocol import Device
 from screenpilot.models.runtime import Runtime
 from screenpilot.perception.ocr import RapidOcr, ScreenReader
 from screenpilot.perception.sizing import VisualBudget
-from screenpilot.web.board import LiveRun, RunRequest, step_event
+from screenpilot.web.board import LiveRun, RunRequest
+from screenpilot.web.events import RunStatus
+from screenpilot.web.feed import ConsoleFeed
 
 
 class Runner:
-    """Runs console requests, sharing one OCR engine and the loaded model runtimes."""
+    """Runs console requests, sharing one OCR engine and the loaded model runtimes.
+
+    `devices` opens a device from its spec (`open_device`); with `read_screen` False runs
+    see only the elements a device reports itself (no OCR: the fast tests' fake desktop)."""
 
     def __init__(
         self,
@@ -24,10 +32,13 @@ class Runner:
         model: str | None = None,
         server: str | None = None,
         confirm_timeout: float = 300.0,
+        devices: Callable[[str], Device] = open_device,
+        read_screen: bool = True,
     ) -> None:
         self.output = output
         self.model, self.server = model, server
         self.confirm_timeout = confirm_timeout
+        self.devices, self.read_screen = devices, read_screen
         self._ocr: RapidOcr | None = None
         self._runtimes: dict[tuple[str | None, str | None], Runtime] = {}
         # Apart: loading a model takes minutes and must not hold up OCR-only runs.
@@ -87,13 +98,12 @@ class Runner:
             thinking=request.thinking,
             budget=VisualBudget(max_tokens=request.visual_tokens),
         )
-        reader = ScreenReader(self.ocr)
+        reader = ScreenReader(self.ocr) if self.read_screen else None
         if live.stopped:
             live.set_status("cancelled", "stopped before it started")
             return
         live.set_status("opening", f"opening {request.device}")
-        device: Any = open_device(request.device)
-        try:
+        with self.devices(request.device) as device:
             agent = Agent(
                 device,
                 policy,
@@ -102,28 +112,26 @@ class Runner:
                 budgets=Budgets(max_steps=request.max_steps),
                 output=self.output,
                 dry_run=request.dry_run,
-                on_step=lambda entry: live.emit("step", **step_event(entry, agent.folder)),
+                observers=[ConsoleFeed(live, lambda: agent.folder)],
             )
             live.attach(agent.cancel)
             live.set_status("running", f"{policy.name} policy on {request.device}")
             result = agent.run(request.instruction)
-        finally:
-            close = getattr(device, "close", None)
-            if close is not None:
-                close()
         live.folder = result.folder
         report = (
             f"/runs/{result.folder.name}/report.html"
             if result.folder is not None and result.report is not None
             else None
         )
-        live.set_status(
-            result.status,
-            result.message,
-            steps=result.steps,
-            model_calls=result.model_calls,
-            seconds=round(result.seconds, 2),
-            folder=result.folder.name if result.folder else None,
-            report=report,
-            answers=result.answers,
+        live.set_outcome(
+            RunStatus(
+                status=result.status,
+                message=result.message,
+                steps=result.steps,
+                model_calls=result.model_calls,
+                seconds=round(result.seconds, 2),
+                folder=result.folder.name if result.folder else None,
+                report=report,
+                answers=result.answers,
+            )
         )
