@@ -35,8 +35,8 @@ class RunStarted(_Record):
 
     kind: Literal["start"] = "start"
     instruction: str = Field(description="The instruction (secrets masked).")
-    policy: str = Field(description="Who decided the actions: rules, scripted, native, ...")
-    device: str = Field(description="The device's kind (its class name).")
+    policy: str = Field("", description="Who decided the actions: rules, scripted, native...")
+    device: str = Field("", description="The device's kind (its class name).")
     dry_run: bool = Field(False, description="Planned and recorded only: nothing ran.")
     version: str = Field("", description="The screenpilot version that recorded it.")
 

@@ -61,7 +61,7 @@ class TrajectoryWriter:
 
     def write(self, record: BaseModel) -> None:
         """Append one record and flush it to the file."""
-        line = record.model_dump_json()
+        line = json.dumps(record.model_dump(mode="json"), ensure_ascii=False)
         with self._lock:
             self._file.write(line + "\n")
             self._file.flush()
