@@ -226,7 +226,7 @@ tasks:
         ("{name: a, instruction: x, check: {stdout: y}}", "a stdout check needs a `setup`"),
         ("{name: a, instruction: x, check: {text: y}}", "`check` takes `file`"),
         ("{name: a, phrasings: [], check: {command: x}}", "non-empty list"),
-        ("{name: a, instruction: x, colour: red, check: {command: x}}", "unknown keys colour"),
+        ("{name: a, instruction: x, colour: red, check: {command: x}}", "`colour`: unknown key"),
         ("{name: a, setup: x, instruction: x, check: {stdout_matches: '('}}", "not a regex"),
         ("{name: a, instruction: x, task: t.yaml, check: {command: x}}", "needs an"),
     ],
@@ -243,16 +243,17 @@ def test_the_real_suite_covers_enough_programs_with_natural_phrasings() -> None:
     assert len(tasks) >= 40
     assert len(programs - ours) >= 6, programs
     for task in tasks:
-        assert task.get("program"), task["name"]
-        assert len(task["phrasings"]) >= 2, task["name"]
-        assert task["check"], task["name"]
-        argv = task["setup"] if isinstance(task["setup"], list) else shlex.split(task["setup"])
+        assert task.program, task.name
+        assert task.phrasings is not None and len(task.phrasings) >= 2, task.name
+        assert task.setup is not None, task.name
+        argv = task.setup if isinstance(task.setup, list) else shlex.split(task.setup)
         for part in argv:
             if "{suite}" in part:
                 assert Path(part.replace("{suite}", str(SUITE.parent))).exists(), part
     # What each program reports: its stdout, a file it saved, a setting it wrote.
     kinds = {
-        next(k for k in ("stdout", "stdout_matches", "file") if k in t["check"]) for t in tasks
+        next(k for k in ("stdout", "stdout_matches", "file") if getattr(t.check, k) is not None)
+        for t in tasks
     }
     assert {"stdout", "stdout_matches", "file"} <= kinds
     assert len(select_runs(tasks)) >= 2 * len(tasks)

@@ -4,7 +4,7 @@
 tasks:
   - name: fill the Tk form
     program: tk form                       # groups tasks in the per-program tables
-    setup: python3 {suite}/../forms/tk_form.py {tmp}/out.json   # launches the app
+    setup: python3 {suite}/../forms/my_form.py {tmp}/out.json   # launches the app
     env: {LANG: C.UTF-8}                   # extra environment for the setup program
     cwd: "{tmp}"                           # its working folder (default: {tmp})
     window: Tk form                        # wait for this window (window_timeout: 30)
@@ -32,6 +32,8 @@ A check holds one or more of these, and passes when all of them hold:
 Each phrasing of a task is its own run. A task passes when its first phrasing passes; the
 other phrasings count as runs. `summarise` tabulates both per program and per element mode
 (`a11y` or `ocr`, the label a caller gives `run_suite`).
+
+The format itself is `agent.suites` (pydantic models, `load_suite`, `suite_json_schema`).
 """
 
 from __future__ import annotations
@@ -50,20 +52,27 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from screenpilot.agent.loop import Agent, Budgets
 from screenpilot.agent.safety import refuse_all
+from screenpilot.agent.suites import Check, Command, SuiteTask, load_suite, suite_json_schema
 from screenpilot.errors import ScreenpilotError
 from screenpilot.policies.base import Policy, PolicyError
 
-CHECK_KEYS = frozenset({"file", "command", "stdout", "stdout_matches"})
-TASK_KEYS = frozenset(
-    {
-        "name", "program", "setup", "env", "cwd", "window", "window_timeout", "instruction",
-        "phrasings", "task", "after", "check", "timeout", "exit_wait", "confirm", "notes",
-    }
-)  # fmt: skip
+__all__ = [
+    "SuiteRun",
+    "TaskResult",
+    "as_json",
+    "load_suite",
+    "phrasings",
+    "program_of",
+    "run_suite",
+    "select_runs",
+    "suite_json_schema",
+    "summarise",
+]
+
+#: Seconds a setup program is given to exit when neither the task nor its check says.
+EXIT_WAIT = 5.0
 
 
 @dataclass(frozen=True)
@@ -90,85 +99,32 @@ class TaskResult:
 class SuiteRun:
     """What to run of a task: its phrasing number and instruction (None for a task file)."""
 
-    task: dict[str, Any]
+    task: SuiteTask
     phrasing: int
     instruction: str | None
 
 
-def _fail(path: Path, message: str) -> PolicyError:
-    return PolicyError(f"{path}: {message}")
-
-
-def load_suite(path: Path) -> list[dict[str, Any]]:
-    """The tasks of a suite file, checked for the keys each needs."""
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as error:
-        raise PolicyError(f"cannot read the suite {path}: {error}") from None
-    tasks = data.get("tasks") if isinstance(data, dict) else None
-    if not isinstance(tasks, list) or not tasks:
-        raise _fail(path, "a suite needs a non-empty `tasks:` list")
-    names: set[str] = set()
-    for number, task in enumerate(tasks, start=1):
-        if not isinstance(task, dict) or "name" not in task or "check" not in task:
-            raise _fail(path, f"task {number} needs a `name` and a `check`")
-        name = str(task["name"])
-        if name in names:
-            raise _fail(path, f"two tasks are named {name!r}")
-        names.add(name)
-        unknown = set(task) - TASK_KEYS
-        if unknown:
-            raise _fail(path, f"task {name!r}: unknown keys {', '.join(sorted(unknown))}")
-        given = [key for key in ("instruction", "phrasings", "task") if key in task]
-        if len(given) != 1:
-            raise _fail(path, f"task {name!r} needs an `instruction`, `phrasings` or a `task`")
-        if "phrasings" in task and (
-            not isinstance(task["phrasings"], list)
-            or not task["phrasings"]
-            or not all(isinstance(p, str) and p.strip() for p in task["phrasings"])
-        ):
-            raise _fail(path, f"task {name!r}: `phrasings` is a non-empty list of instructions")
-        check = task["check"]
-        if not isinstance(check, dict) or not (CHECK_KEYS & set(check)):
-            raise _fail(
-                path,
-                f"task {name!r}: `check` takes `file`, `command`, `stdout` or `stdout_matches`",
-            )
-        for key in ("matches", "stdout_matches"):
-            if key in check:
-                try:
-                    re.compile(str(check[key]))
-                except re.error as error:
-                    raise _fail(path, f"task {name!r}: `{key}` is not a regex: {error}") from None
-        if ("stdout" in check or "stdout_matches" in check) and not task.get("setup"):
-            raise _fail(path, f"task {name!r}: a stdout check needs a `setup` program")
-        if "env" in task and not isinstance(task["env"], dict):
-            raise _fail(path, f"task {name!r}: `env` maps names to values")
-    return tasks
-
-
-def phrasings(task: dict[str, Any]) -> list[str]:
+def phrasings(task: SuiteTask) -> list[str]:
     """A task's instructions, first phrasing first (empty for a task file)."""
-    if "phrasings" in task:
-        return [str(p) for p in task["phrasings"]]
-    if "instruction" in task:
-        return [str(task["instruction"])]
+    if task.phrasings is not None:
+        return list(task.phrasings)
+    if task.instruction is not None:
+        return [task.instruction]
     return []
 
 
-def program_of(task: dict[str, Any]) -> str:
+def program_of(task: SuiteTask) -> str:
     """The program a task exercises: its `program:`, else the setup command's name."""
-    if task.get("program"):
-        return str(task["program"])
-    setup = task.get("setup")
-    if not setup:
+    if task.program:
+        return task.program
+    if not task.setup:
         return ""
-    argv = setup if isinstance(setup, list) else shlex.split(str(setup))
-    return Path(str(argv[0])).name if argv else ""
+    argv = task.setup if isinstance(task.setup, list) else shlex.split(task.setup)
+    return Path(argv[0]).name if argv else ""
 
 
 def select_runs(
-    tasks: Iterable[dict[str, Any]],
+    tasks: Iterable[SuiteTask],
     *,
     programs: Sequence[str] = (),
     names: Sequence[str] = (),
@@ -179,7 +135,7 @@ def select_runs(
     for task in tasks:
         if programs and program_of(task) not in programs:
             continue
-        if names and str(task["name"]) not in names:
+        if names and task.name not in names:
             continue
         said = phrasings(task)
         if not said:
@@ -190,15 +146,14 @@ def select_runs(
     return runs
 
 
-def _fill(value: Any, fill: dict[str, str]) -> str:
-    text = str(value)
+def _fill(text: str, fill: dict[str, str]) -> str:
     for key, replacement in fill.items():
         text = text.replace("{" + key + "}", replacement)
     return text
 
 
-def _argv(command: Any, fill: dict[str, str]) -> list[str]:
-    parts = command if isinstance(command, list) else shlex.split(str(command))
+def _argv(command: Command, fill: dict[str, str]) -> list[str]:
+    parts = command if isinstance(command, list) else shlex.split(command)
     return [_fill(part, fill) for part in parts]
 
 
@@ -253,52 +208,53 @@ class _Program:
         _stop_group(self.process)
 
 
-def _stdout_holds(check: dict[str, Any]) -> Callable[[str], bool]:
+def _stdout_holds(check: Check) -> Callable[[str], bool]:
     def holds(text: str) -> bool:
-        if "stdout" in check and str(check["stdout"]) not in text:
+        if check.stdout is not None and check.stdout not in text:
             return False
-        return not ("stdout_matches" in check and not re.search(str(check["stdout_matches"]), text))
+        return not (check.stdout_matches is not None and not re.search(check.stdout_matches, text))
 
     return holds
 
 
 def _check(
-    check: dict[str, Any], fill: dict[str, str], program: _Program | None
+    check: Check, fill: dict[str, str], program: _Program | None, exit_wait: float
 ) -> tuple[bool, str]:
-    """Whether every part of a check holds, and what was seen."""
+    """Whether every part of a check holds, and what was seen (a setup program is given
+    `exit_wait` seconds to exit before its output is read)."""
     verdicts: list[tuple[bool, str]] = []
-    if "stdout" in check or "stdout_matches" in check:
+    if check.reads_stdout:
         holds = _stdout_holds(check)
         if program is None:
             verdicts.append((False, "no setup program to read from"))
         else:
-            program.wait_exit(float(check.get("exit_wait", 5)), holds)
+            program.wait_exit(exit_wait, holds)
             text = program.stdout()
             shown = text.strip()[-200:] or "nothing"
             state = "" if program.process.poll() is not None else " (still running)"
             verdicts.append((holds(text), f"stdout{state}: {shown!r}"))
-    if "file" in check:
-        file = Path(_fill(check["file"], fill))
+    if check.file is not None:
+        file = Path(_fill(check.file, fill))
         if not file.exists():
             verdicts.append((False, f"{file.name} was not written"))
         else:
             text = file.read_text(encoding="utf-8", errors="replace")
-            if "contains" in check:
-                wanted = _fill(check["contains"], fill)
+            if check.contains is not None:
+                wanted = _fill(check.contains, fill)
                 has = wanted in text
                 verdicts.append((has, f"{file.name} {'holds' if has else 'lacks'} {wanted!r}"))
-            if "matches" in check:
-                pattern = str(check["matches"])
+            if check.matches is not None:
+                pattern = check.matches
                 has = re.search(pattern, text) is not None
                 verdicts.append(
                     (has, f"{file.name} {'matches' if has else 'does not match'} /{pattern}/")
                 )
-            if "contains" not in check and "matches" not in check:
+            if check.contains is None and check.matches is None:
                 verdicts.append((True, f"{file.name} was written"))
             if not all(ok for ok, _ in verdicts):
                 verdicts.append((False, f"it holds {text.strip()[-200:]!r}"))
-    if "command" in check:
-        argv = _argv(check["command"], fill)
+    if check.command is not None:
+        argv = _argv(check.command, fill)
         try:
             done = subprocess.run(argv, capture_output=True, text=True, timeout=60, check=False)
             verdicts.append((done.returncode == 0, f"check command exited {done.returncode}"))
@@ -333,7 +289,8 @@ def run_suite(
 ) -> list[TaskResult]:
     """Run every selected run of a suite; whatever a task's setup started is stopped after it.
 
-    `make_policy` gets the task's fields, `suite`, `tmp` and the run's `instruction`.
+    `make_policy` gets the task's fields as its file gave them (`SuiteTask.fields()`), with
+    `suite`, `tmp` and the run's `instruction`.
     `wait_for_window(title, timeout=seconds)` waits for a task's window. `mode` labels the
     results (the element source the caller's device uses)."""
     runs = select_runs(
@@ -361,11 +318,11 @@ def _run_one(
     mode: str,
 ) -> TaskResult:
     task = run.task
-    instruction = run.instruction or str(task["name"])
+    instruction = run.instruction or task.name
 
     def result(success: bool, status: str, detail: str, **more: Any) -> TaskResult:
         return TaskResult(
-            name=str(task["name"]),
+            name=task.name,
             success=success,
             status=status,
             steps=more.pop("steps", 0),
@@ -386,49 +343,46 @@ def _run_one(
         program: _Program | None = None
         device: Any = None
         try:
-            env = {**os.environ, **{str(k): _fill(v, fill) for k, v in task.get("env", {}).items()}}
+            env = {**os.environ, **{k: _fill(v, fill) for k, v in task.env.items()}}
             # The device first: a desktop switches accessibility on, and Qt and Chromium expose
             # their trees only when it is on before they start.
             device = make_device()
-            if task.get("setup"):
-                cwd = _fill(task["cwd"], fill) if task.get("cwd") else tmp
-                program = _Program(_argv(task["setup"], fill), env, cwd, Path(logs))
-            if task.get("window") and wait_for_window is not None:
+            if task.setup:
+                cwd = _fill(task.cwd, fill) if task.cwd else tmp
+                program = _Program(_argv(task.setup, fill), env, cwd, Path(logs))
+            if task.window and wait_for_window is not None:
                 try:
-                    wait_for_window(
-                        str(task["window"]), timeout=float(task.get("window_timeout", 30))
-                    )
+                    wait_for_window(task.window, timeout=task.window_timeout)
                 except ScreenpilotError as error:
                     said = program.stderr_tail() if program is not None else ""
                     raise PolicyError(f"{error}{f' (it said: {said})' if said else ''}") from None
             agent = Agent(
                 device,
-                make_policy({**task, **fill, "instruction": instruction}),
+                make_policy({**task.fields(), **fill, "instruction": instruction}),
                 reader=reader,
                 output=output,
-                budgets=Budgets(max_seconds=float(task.get("timeout", 120))),
-                confirm=_allow_all if task.get("confirm") else refuse_all,
+                budgets=Budgets(max_seconds=task.timeout),
+                confirm=_allow_all if task.confirm else refuse_all,
             )
             ran = agent.run(instruction)
             _close(device)
             device = None
-            if task.get("after"):
+            wait = next(
+                (w for w in (task.exit_wait, task.check.exit_wait) if w is not None), EXIT_WAIT
+            )
+            if task.after:
                 # Whatever became of it, the check tells.
                 with contextlib.suppress(OSError, subprocess.TimeoutExpired):
                     subprocess.run(
-                        _argv(task["after"], fill), env=env, timeout=30, check=False,
+                        _argv(task.after, fill), env=env, timeout=30, check=False,
                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                     )  # fmt: skip
                 if program is not None:
                     # `after` usually asks the program to quit (and write what it keeps).
-                    program.wait_exit(float(task.get("exit_wait", 5)), lambda _: False)
+                    after_wait = EXIT_WAIT if task.exit_wait is None else task.exit_wait
+                    program.wait_exit(after_wait, lambda _: False)
             # A run that went wrong rarely ends the program; it gets a moment, not the wait.
-            wait = float(task.get("exit_wait", task["check"].get("exit_wait", 5)))
-            checked, verdict = _check(
-                {**task["check"], "exit_wait": wait if ran.ok else min(wait, 1.0)},
-                fill,
-                program,
-            )
+            checked, verdict = _check(task.check, fill, program, wait if ran.ok else min(wait, 1.0))
             detail = verdict if ran.ok else f"{ran.message} | check: {verdict}"
             return result(
                 checked and ran.ok,

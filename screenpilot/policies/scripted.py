@@ -1,5 +1,5 @@
 """RPA task files: YAML with variables, secrets from the environment, steps in the action
-vocabulary (targets in words), waits, assertions, retries and per-step timeouts.
+vocabulary (targets in words), waits, assertions and retries.
 
 ```yaml
 name: Fill the contact form
@@ -12,7 +12,14 @@ steps:
   - {assert: {text: Saved}, timeout: 5}
 ```
 
-The whole file is validated before anything runs; every error names the line it is on.
+The format is `policies.task_file.TaskFile`, one pydantic model; `task_json_schema()`
+exports it. A step is an action of the vocabulary (it has a `type`, and may add `retries`
+and `expect`) or an `assert`.
+
+`load_task` reads a file into a `Task`: variables and secrets are filled into the steps
+(`${name}` anywhere in a step's text), then the whole file is validated before anything
+runs. Every error names the file, the line and the field; a secret's value never appears in
+one.
 """
 
 from __future__ import annotations
@@ -20,23 +27,35 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
-import yaml
+from pydantic import ValidationError
 
-from screenpilot.actions.vocabulary import Action, Wait, parse_action
-from screenpilot.errors import InvalidInputError
+from screenpilot.actions.vocabulary import ACTION_CLASSES, ACTION_TYPES
 from screenpilot.perception.screenshot import Observation
 from screenpilot.policies.base import Outcome, Plan, PolicyError, Step
+from screenpilot.policies.documents import UNKNOWN_KEY, Problem, YamlDocument, field_reason
+from screenpilot.policies.task_file import (
+    ActionStepOptions,
+    AssertStep,
+    TaskFile,
+    TaskHeader,
+    task_json_schema,
+)
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+__all__ = ["ScriptedPolicy", "Task", "TaskStep", "load_task", "task_json_schema"]
 
 _VARIABLE = re.compile(r"\$\{(\w+)\}")
-_STEP_KEYS = {"retries", "timeout", "expect"}
 
 
 @dataclass(frozen=True)
 class TaskStep:
+    """A step ready to run: what it does, how often it may be retried, its line."""
+
     step: Step
     retries: int
     line: int
@@ -44,104 +63,103 @@ class TaskStep:
 
 @dataclass(frozen=True)
 class Task:
+    """A task file read for running: its steps with variables and secrets filled in."""
+
     name: str
     steps: list[TaskStep]
-    secrets: list[str]
-
-
-class _LineLoader(yaml.SafeLoader):
-    """Keeps each mapping's line number under the key `__line__`."""
-
-
-def _mapping_with_line(loader: _LineLoader, node: yaml.MappingNode) -> dict[str, Any]:
-    mapping = {str(k): v for k, v in loader.construct_mapping(node, deep=True).items()}
-    mapping["__line__"] = node.start_mark.line + 1
-    return mapping
-
-
-_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping_with_line)
+    #: The secrets' values, for the agent to mask; never shown.
+    secrets: list[str] = field(repr=False)
 
 
 def load_task(path: str | Path, env: Mapping[str, str] | None = None) -> Task:
-    """Read and validate a task file; TaskFileError-style PolicyError naming file and line."""
-    path = Path(path)
+    """Read and validate a task file (secrets from `env`, default the process environment).
+
+    The header is read first (the steps need its variables), then the whole file with the
+    variables filled in. Raises PolicyError naming the file, the line, the step and field."""
     env = os.environ if env is None else env
-    try:
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_LineLoader)
-    except OSError as error:
-        raise PolicyError(f"cannot read the task file {path}: {error}") from None
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        where = f"{path}:{mark.line + 1}" if mark else str(path)
-        raise PolicyError(f"{where}: not valid YAML: {getattr(error, 'problem', error)}") from None
-    if not isinstance(data, dict) or not isinstance(data.get("steps"), list) or not data["steps"]:
-        raise PolicyError(f"{path}: a task file needs a non-empty `steps:` list")
-    values: dict[str, str] = {
-        str(k): str(v) for k, v in (data.get("variables") or {}).items() if k != "__line__"
-    }
+    document = YamlDocument.read(path, "task file")
+    data = document.data
+    values: dict[str, str] = {}
     secrets: list[str] = []
-    for name, variable in (data.get("secrets") or {}).items():
-        if name == "__line__":
-            continue
-        if str(variable) not in env:
+    steps = data.get("steps") if isinstance(data, Mapping) else None
+    if isinstance(data, Mapping):
+        known = {k: v for k, v in data.items() if k in TaskHeader.model_fields}
+        try:
+            header = TaskHeader.model_validate(known)
+        except ValidationError as error:
+            raise document.fail(error, _describe, data=known) from None
+        values = dict(header.variables)
+        for name, variable in header.secrets.items():
+            if variable not in env:
+                line = document.line_of(("secrets", name))
+                raise PolicyError(
+                    f"{document.source}:{line}: the secret {name!r} needs the environment "
+                    f"variable {variable} to be set"
+                )
+            values[name] = env[variable]
+            secrets.append(env[variable])
+        if isinstance(steps, list):
+            steps = [_filled(document, number, raw, values) for number, raw in enumerate(steps)]
+            data = {**data, "steps": steps}
+    try:
+        task = TaskFile.model_validate(data)
+    except ValidationError as error:
+        raise document.fail(error, _describe, data=data, hide=secrets) from None
+    return Task(
+        task.name or document.source.stem,
+        [
+            TaskStep(
+                kind.step() if isinstance(kind, AssertStep) else Step(kind.action(), kind.expect),
+                kind.retries,
+                document.line_of(("steps", number)) or 0,
+            )
+            for number, kind in enumerate(task.steps)
+        ],
+        secrets,
+    )
+
+
+def _filled(document: YamlDocument, number: int, raw: Any, values: Mapping[str, str]) -> Any:
+    """A step's raw data with `${name}` replaced wherever it appears in its text."""
+
+    def fill(value: Any) -> Any:
+        if isinstance(value, str):
+            return _VARIABLE.sub(replace, value)
+        if isinstance(value, dict):
+            return {k: fill(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [fill(v) for v in value]
+        return value
+
+    def replace(match: re.Match[str]) -> str:
+        if match.group(1) not in values:
+            known = ", ".join(f"${{{k}}}" for k in values) or "none"
+            line = document.line_of(("steps", number))
             raise PolicyError(
-                f"{path}:{data['secrets']['__line__']}: the secret {name!r} needs "
-                f"the environment variable {variable} to be set"
+                f"{document.source}:{line}: unknown variable ${{{match.group(1)}}} "
+                f"(step {number + 1}; the task's variables and secrets: {known})"
             )
-        values[str(name)] = env[str(variable)]
-        secrets.append(env[str(variable)])
-    steps = [_task_step(path, raw, values) for raw in data["steps"]]
-    return Task(str(data.get("name") or path.stem), steps, secrets)
+        return values[match.group(1)]
+
+    return fill(raw)
 
 
-def _substitute(value: Any, values: Mapping[str, str], where: str) -> Any:
-    if isinstance(value, str):
-
-        def replace(m: re.Match[str]) -> str:
-            if m.group(1) not in values:
-                raise PolicyError(f"{where}: unknown variable ${{{m.group(1)}}}")
-            return values[m.group(1)]
-
-        return _VARIABLE.sub(replace, value)
-    if isinstance(value, dict):
-        return {k: _substitute(v, values, where) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_substitute(v, values, where) for v in value]
-    return value
-
-
-def _task_step(path: Path, raw: Any, values: Mapping[str, str]) -> TaskStep:
-    if not isinstance(raw, dict):
-        raise PolicyError(f"{path}: every step must be a mapping, got {raw!r}")
-    line = int(raw.pop("__line__", 0))
-    where = f"{path}:{line}"
-    raw = _substitute(raw, values, where)
-    extras = {k: raw.pop(k) for k in list(raw) if k in _STEP_KEYS}
-    try:
-        retries = int(extras.get("retries", 0))
-        timeout = float(extras["timeout"]) if "timeout" in extras else None
-    except (TypeError, ValueError):
-        raise PolicyError(f"{where}: `retries` and `timeout` must be numbers") from None
-    action: Action
-    try:
-        if "assert" in raw:
-            check = raw.pop("assert")
-            if raw or not isinstance(check, dict) or set(check) - {"text", "element", "__line__"}:
-                raise PolicyError(f"{where}: `assert` takes `text` or `element` and nothing else")
-            action = (
-                Wait(until_text=str(check["text"]), timeout=timeout or 1.0)
-                if "text" in check
-                else Wait(until_element=str(check["element"]), timeout=timeout or 1.0)
-            )
-            expect = f"{check.get('text') or check.get('element')} is shown"
-        else:
-            if timeout is not None and raw.get("type") == "wait" and "seconds" not in raw:
-                raw["timeout"] = timeout
-            action = parse_action(raw)
-            expect = str(extras.get("expect", ""))
-    except InvalidInputError as error:
-        raise PolicyError(f"{where}: {error}") from None
-    return TaskStep(Step(action, expect=expect), retries, line)
+def _describe(problem: Problem) -> str:
+    """A problem in words: ``invalid click step: `target`: ... (step 2)``."""
+    if problem.path[:1] != ("steps",) or len(problem.path) < 2:
+        text = field_reason(problem.field(), problem.reason)
+        if problem.reason == UNKNOWN_KEY and len(problem.path) == 1:
+            text += f"; a task file takes {', '.join(TaskFile.model_fields)}"
+        return text
+    text = field_reason(problem.field(2), problem.reason)
+    if "action step" in problem.tags:
+        kind = next((tag for tag in problem.tags if tag in ACTION_TYPES), None)
+        if kind is not None and problem.reason == UNKNOWN_KEY and len(problem.path) == 3:
+            action = ACTION_CLASSES[ACTION_TYPES.index(kind)]
+            fields = [*action.model_fields, *ActionStepOptions.model_fields]
+            text += f"; a {kind} step takes {', '.join(fields)}"
+        text = f"invalid {kind or 'action'} step: {text}"
+    return f"{text} (step {int(problem.path[1]) + 1})"
 
 
 class ScriptedPolicy:
