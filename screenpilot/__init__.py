@@ -19,7 +19,7 @@ the executor), `screenpilot.perception` (frames, sizing, elements, OCR, groundin
 
 from typing import Any
 
-__version__ = "0.1.0"
+from screenpilot.version import __version__
 
 __all__ = ["Agent", "__version__"]
 

@@ -17,7 +17,6 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 from screenpilot.actions.executor import Executor, GroundingError, Pacing, StepResult
@@ -55,6 +54,7 @@ from screenpilot.trajectory.records import (
 )
 from screenpilot.trajectory.redaction import Redactor
 from screenpilot.trajectory.store import new_run_dir
+from screenpilot.version import __version__
 
 __all__ = ["Agent", "Budgets", "RefusedError", "Run", "RunResult", "Status"]
 
@@ -178,7 +178,7 @@ class Agent:
             policy=self.policy.name,
             device=type(self.device).__name__,
             dry_run=self.dry_run,
-            version=_version(),
+            version=__version__,
         )
         record = self.redactor.record(record)
         for observer in self._watchers:
@@ -393,10 +393,3 @@ def _candidate(candidate: GroundingCandidate) -> Candidate:
     e = candidate.element
     return Candidate(box=e.box, source=e.source, element_role=e.role, name=e.name,
                      score=candidate.score, why=candidate.why)  # fmt: skip
-
-
-def _version() -> str:
-    try:
-        return version("screenpilot")
-    except PackageNotFoundError:
-        return ""

@@ -21,7 +21,7 @@ from rich.console import Console
 from rich.table import Table
 from typer.core import TyperGroup
 
-from screenpilot import __version__
+from screenpilot.version import __version__
 from screenpilot.cli.failures import (
     EXIT_BAD_INPUT,
     EXIT_CANCELLED,

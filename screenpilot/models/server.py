@@ -35,7 +35,7 @@ from pydantic import BaseModel, BeforeValidator, Field, field_validator
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from screenpilot import __version__
+from screenpilot.version import __version__
 from screenpilot.models.runtime import Message, ModelRuntimeError, Runtime, Sampling, check_image
 from screenpilot.web.security import LOOPBACK_NAMES
 from screenpilot.web.serving import BackgroundServer

@@ -1,0 +1,3 @@
+"""The version of screenpilot, in one place every layer may import."""
+
+__version__ = "0.1.0"
