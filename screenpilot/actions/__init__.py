@@ -1,5 +1,6 @@
-"""The typed action vocabulary (pydantic models, one discriminated union) and, in later
-issues, the executors that turn an action into device input."""
+"""The typed action vocabulary (pydantic models, one discriminated union) and the executor
+that turns an action into device input: it places the action's targets, has its guard judge
+them, acts, and verifies the effect (`executor`, `placement`, `guard`, `verification`)."""
 
 from screenpilot.actions.targets import Description, ElementRef, Target
 from screenpilot.actions.vocabulary import (
