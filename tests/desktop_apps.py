@@ -1,4 +1,4 @@
-"""The example desktop apps, started on the test desktop for the tests that drive them.
+"""The demo's Tk form, started on the test desktop for the tests that drive it.
 
 A plain module (not conftest.py) so that test modules can import from it.
 """
@@ -10,8 +10,6 @@ from pathlib import Path
 
 from screenpilot.demo_form import TK_FORM
 from screenpilot.devices.virtual_display import XSession
-
-FORMS = Path(__file__).resolve().parent.parent / "examples" / "forms"
 
 
 def start_tk_form(xsession: XSession, output: Path, *labels: str) -> subprocess.Popen[bytes]:
