@@ -370,7 +370,7 @@ def test_a_run_through_the_api_streams_its_steps_and_closes_the_device(
     started = client.post("/api/runs", json={"instruction": "click OK"})
     assert started.status_code == 202, started.text
     run = started.json()
-    assert run["status"] == "starting" and run["request"]["instruction"] == "click OK"
+    assert run["request"]["instruction"] == "click OK" and run["waiting_for"] is None
     seen = log_until(client, run["id"], "end")
     assert [e["id"] for e in seen] == list(range(1, len(seen) + 1))
     (shown,) = [e["data"] for e in seen if e["kind"] == "step"]

@@ -31,9 +31,9 @@ from fastapi import FastAPI, File, Form, HTTPException, Request, UploadFile
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, StreamingResponse
 from pydantic import BaseModel, Field
 
-from screenpilot.version import __version__
 from screenpilot.agent.assembly import POLICIES
 from screenpilot.errors import ScreenpilotError
+from screenpilot.version import __version__
 from screenpilot.web.board import (
     Board,
     DeviceBusyError,
