@@ -223,7 +223,9 @@ def test_a_target_not_found_keeps_its_screenshot_and_the_nearest_candidates(
     step = Trajectory.load(result.folder).steps[0]  # type: ignore[arg-type]
     assert step.failure == "grounding" and "Cancel" in step.reason
     assert step.screenshot is not None and step.geometry is not None
-    assert {"OK", "Delete account"} <= {c.name for c in step.candidates if c.element_role == "button"}
+    assert {"OK", "Delete account"} <= {
+        c.name for c in step.candidates if c.element_role == "button"
+    }
 
 
 def test_a_dry_run_records_the_plan_and_touches_nothing(tmp_path: Path) -> None:
