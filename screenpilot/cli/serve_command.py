@@ -1,4 +1,5 @@
-"""`screenpilot serve`: the local web console."""
+"""`screenpilot serve`, the local web console, and `screenpilot serve-model`, the small
+OpenAI-compatible server for a local Qwen3-VL: both FastAPI apps under uvicorn."""
 
 from __future__ import annotations
 
@@ -9,8 +10,17 @@ from typing import Annotated
 
 import typer
 
-from screenpilot.cli import EXIT_BAD_INPUT, EXIT_FAILURE, app, err, is_loopback, out
-from screenpilot.cli.agent_commands import ModelOpt, Output, ServerOpt, _display
+from screenpilot.cli import (
+    BadInputError,
+    MaxTokens,
+    MinTokens,
+    app,
+    is_loopback,
+    out,
+    visual_budget,
+)
+from screenpilot.cli.agent_commands import ModelOpt, Output, ServerOpt, display_or_virtual
+from screenpilot.errors import ScreenpilotError
 
 
 @app.command()
@@ -37,10 +47,9 @@ def serve(
     /openapi.json. Starts a virtual display when there is none."""
     missing = [m for m in ("fastapi", "uvicorn", "multipart") if not importlib.util.find_spec(m)]
     if missing:
-        err.print(
-            f"[red]error:[/] the console needs {', '.join(missing)}: pip install 'screenpilot[web]'"
+        raise ScreenpilotError(
+            f"the console needs {', '.join(missing)}: pip install 'screenpilot[web]'"
         )
-        raise typer.Exit(EXIT_FAILURE)
     from screenpilot.web.console import create_app
     from screenpilot.web.runner import Runner
     from screenpilot.web.security import new_token
@@ -49,16 +58,16 @@ def serve(
 
     local = is_loopback(host)
     if token is not None and len(token) < 16:
-        err.print("[red]error:[/] a token needs at least 16 characters")
-        raise typer.Exit(EXIT_BAD_INPUT)
+        raise BadInputError("a token needs at least 16 characters")
     if not local and token is None:
         token = new_token()
         out.print(f"listening beyond this machine: requests need the token [bold]{token}[/]")
     try:
         sock = listen(host, port)
     except OSError as error:
-        err.print(f"[red]error:[/] cannot listen on {host}:{port}: {error.strerror or error}")
-        raise typer.Exit(EXIT_FAILURE) from None
+        raise ScreenpilotError(
+            f"cannot listen on {host}:{port}: {error.strerror or error}"
+        ) from None
     output.mkdir(parents=True, exist_ok=True)
     runner = Runner(output, model=model, server=server, confirm_timeout=confirm_timeout)
     console = create_app(runner, token=token, loopback=local)
@@ -67,7 +76,7 @@ def serve(
         shown_host = "THIS-MACHINE"
     link = f"http://{shown_host}:{sock.getsockname()[1]}/" + (f"?token={token}" if token else "")
     with contextlib.ExitStack() as stack:
-        stack.enter_context(_display())
+        stack.enter_context(display_or_virtual())
         stack.callback(sock.close)
         out.print(
             f"screenpilot console at {link}  (runs in {output}; Ctrl+C stops)", highlight=False
@@ -79,3 +88,47 @@ def serve(
         finally:
             console.state.board.stop_all()
     out.print("console stopped")
+
+
+@app.command("serve-model")
+def serve_model(
+    model: Annotated[str, typer.Option(help="Hub id or local folder of a Qwen3-VL checkpoint.")] = (
+        "Qwen/Qwen3-VL-4B-Instruct"
+    ),
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=0, max=65535, help="Port to listen on.")] = 8000,
+    api_key: Annotated[
+        str | None, typer.Option(help="Require `Authorization: Bearer KEY` on every request.")
+    ] = None,
+    min_tokens: MinTokens = 64,
+    max_tokens: MaxTokens = 16384,
+) -> None:
+    """Serve a local Qwen3-VL over an OpenAI-compatible API (POST /v1/chat/completions,
+    GET /v1/models; OpenAPI at /openapi.json)."""
+    if not is_loopback(host) and not api_key:
+        raise BadInputError(f"listening on {host} needs --api-key (anyone could use the model)")
+    missing = [m for m in ("fastapi", "uvicorn") if not importlib.util.find_spec(m)]
+    if missing:
+        raise ScreenpilotError(
+            f"the model server needs {', '.join(missing)}: pip install 'screenpilot[local,web]'"
+        )
+    from screenpilot.models.local import LocalRuntime
+    from screenpilot.models.server import create_app
+    from screenpilot.web.serving import listen
+    from screenpilot.web.serving import serve as serve_app
+
+    budget = visual_budget(min_tokens, max_tokens)
+    try:  # before the model loads: a port in use is known at once
+        sock = listen(host, port)
+    except OSError as error:
+        raise ScreenpilotError(
+            f"cannot listen on {host}:{port}: {error.strerror or error}"
+        ) from None
+    with contextlib.closing(sock):
+        with out.status(f"loading {model}..."):
+            runtime = LocalRuntime(model, budget=budget)
+        shown_host = f"[{host}]" if ":" in host else host
+        url = f"http://{shown_host}:{sock.getsockname()[1]}/v1"
+        out.print(f"serving {model} at {url} on {runtime.device} (Ctrl+C stops)")
+        with contextlib.suppress(KeyboardInterrupt):  # uvicorn has shut down cleanly
+            serve_app(create_app(runtime, model_name=model, api_key=api_key), sock)

@@ -35,9 +35,9 @@ from pydantic import BaseModel, BeforeValidator, Field, field_validator
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from screenpilot.version import __version__
 from screenpilot.models.runtime import Message, ModelRuntimeError, Runtime, Sampling, check_image
-from screenpilot.web.security import LOOPBACK_NAMES
+from screenpilot.version import __version__
+from screenpilot.web.security import LOOPBACK_NAMES, host_name
 from screenpilot.web.serving import BackgroundServer
 
 #: Largest request body accepted (several 1080p PNG screenshots fit easily).
@@ -246,8 +246,8 @@ class _Gate:
 
     def problem(self, request: Request) -> tuple[int, str] | None:
         if self.api_key is None:
-            if request.url.hostname not in LOOPBACK_NAMES:
-                host = request.headers.get("host", "")
+            host = request.headers.get("host", "")
+            if host_name(host) not in LOOPBACK_NAMES:
                 return 403, (
                     f"without an API key this server answers only to loopback names, not {host!r}"
                 )
