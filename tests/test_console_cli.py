@@ -14,8 +14,11 @@ import httpx
 import pytest
 
 
-def xvfb_pids() -> set[int]:
-    found = subprocess.run(["pgrep", "-x", "Xvfb"], capture_output=True, text=True, check=False)
+def xvfb_children(parent: int) -> set[int]:
+    """The Xvfb processes `parent` started (others' on this machine are none of its doing)."""
+    found = subprocess.run(
+        ["pgrep", "-x", "-P", str(parent), "Xvfb"], capture_output=True, text=True, check=False
+    )
     return {int(p) for p in found.stdout.split()}
 
 
@@ -25,7 +28,6 @@ def test_serve_off_loopback_prints_a_token_and_refuses_requests_without_it(
 ) -> None:
     env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "SCREENPILOT_TOKEN")}
     env["PYTHONUNBUFFERED"] = "1"
-    before = xvfb_pids()
     server = subprocess.Popen(
         [sys.executable, "-m", "screenpilot", "serve", "--host", "0.0.0.0", "--port", "0",
          "--output", str(tmp_path / "runs")],
@@ -45,6 +47,8 @@ def test_serve_off_loopback_prints_a_token_and_refuses_requests_without_it(
         link = re.search(r"http://THIS-MACHINE:(\d+)/\?token=(\S+)", said)
         assert token and link and link.group(2) == token.group(1), said
         assert "starting a virtual one" in said  # no display here
+        displays = xvfb_children(server.pid)
+        assert displays, "no Xvfb of its own"
         url = f"http://127.0.0.1:{link.group(1)}"
         assert httpx.get(url + "/api/history").status_code == 401
         allowed = httpx.get(
@@ -55,7 +59,7 @@ def test_serve_off_loopback_prints_a_token_and_refuses_requests_without_it(
         server.send_signal(signal.SIGINT)
         code = server.wait(timeout=30)
     assert code == 0
-    assert xvfb_pids() <= before  # its virtual display went with it
+    assert not [pid for pid in displays if Path(f"/proc/{pid}").exists()]  # gone with it
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:

@@ -231,7 +231,8 @@ def create_app(
     async def events(run_id: str, request: Request) -> StreamingResponse:
         """Server-sent events: `status`, `step` (screenshot address, the grounded box as
         fractions of the screenshot, the action, the verdict), `confirm`, `confirmed`,
-        `stopping` and finally `end`. Each carries an id; `Last-Event-ID` resumes."""
+        `stopping` and finally `end`. Each carries an id; `Last-Event-ID` resumes. Each
+        event's data is the `data` of its model in the `/log` answer (`ConsoleEvent`)."""
         live = live_run(run_id)
         try:
             last = int(request.headers.get("last-event-id", "0"))
