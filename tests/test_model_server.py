@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from PIL import Image
 
 from screenpilot.models.runtime import GREEDY, Generation, Message, Sampling, TokenLogprob
-from screenpilot.models.server import MAX_BODY, create_app
+from screenpilot.web.model_server import MAX_BODY, create_app
 
 
 class Echo:

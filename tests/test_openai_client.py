@@ -18,9 +18,9 @@ from PIL import Image
 from screenpilot.errors import EnvironmentLostError, ModelUnavailableError
 from screenpilot.models.openai_client import OpenAIRuntime, RetryPolicy
 from screenpilot.models.runtime import GREEDY, Generation, Message, ModelRuntimeError, Sampling
-from screenpilot.models.server import ModelServer
 from screenpilot.perception.geometry import Size
 from screenpilot.perception.sizing import VisualBudget
+from screenpilot.web.model_server import ModelServer
 
 NOW = 1_800_000_000.0
 HELLO = [Message.user("hi")]

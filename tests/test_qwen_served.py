@@ -22,8 +22,8 @@ from screenpilot.errors import ModelUnavailableError
 from screenpilot.models.local import LocalRuntime
 from screenpilot.models.openai_client import OpenAIRuntime
 from screenpilot.models.runtime import Message, ModelRuntimeError, Sampling
-from screenpilot.models.server import ModelServer
 from screenpilot.perception.sizing import VisualBudget
+from screenpilot.web.model_server import ModelServer
 
 
 @pytest.fixture(scope="module")

@@ -113,7 +113,7 @@ def serve_model(
             f"the model server needs {', '.join(missing)}: pip install 'screenpilot[local,web]'"
         )
     from screenpilot.models.local import LocalRuntime
-    from screenpilot.models.server import create_app
+    from screenpilot.web.model_server import create_app
     from screenpilot.web.serving import listen
     from screenpilot.web.serving import serve as serve_app
 

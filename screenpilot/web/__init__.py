@@ -5,4 +5,6 @@ JSON API with an OpenAPI document. Needs the `web` extra (FastAPI, uvicorn, pyth
 `console` is the HTTP face, `security` its request guard, `board` the live runs and the
 history, `runner` what runs one, `feed` the agent observer that reports its steps, `events`
 the typed events a run sends, `uploads` the playground's picture checks, `serving` uvicorn.
+`model_server` is the other server on the same stack: `screenpilot serve-model`, a local
+Qwen3-VL behind the OpenAI chat-completions API.
 """
