@@ -13,14 +13,34 @@ import base64
 import io
 import struct
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import Protocol
+
+from PIL import Image
 
 from screenpilot.sim.phone_apps import ADB_KEYBOARD, LATIN_IME, PACKAGES
 
-if TYPE_CHECKING:
-    from screenpilot.sim.phone import SimulatedPhone
 
-Command = Callable[["SimulatedPhone", list[str]], bytes]
+class Phone(Protocol):
+    """What the commands reach of the phone (`phone.SimulatedPhone` is the one there is)."""
+
+    width: int
+    height: int
+    stack: list[str]
+    ime: str
+    override: tuple[int, int] | None
+    flaky_dumps: int
+    adb_keyboard_installed: bool
+
+    def open_app(self, package: str) -> None: ...
+    def press_key(self, key: str) -> None: ...
+    def type_text(self, text: str) -> None: ...
+    def tap(self, x: float, y: float) -> None: ...
+    def swipe(self, x1: float, y1: float, x2: float, y2: float) -> None: ...
+    def screen_image(self) -> Image.Image: ...
+    def ui_dump(self) -> str: ...
+
+
+Command = Callable[[Phone, list[str]], bytes]
 
 _NPE = (
     "Exception occurred while executing 'text':\n"
@@ -30,7 +50,7 @@ _NPE = (
 )
 
 
-def run(phone: SimulatedPhone, argv: list[str]) -> bytes:
+def run(phone: Phone, argv: list[str]) -> bytes:
     """Run one command line's words on `phone`; what it prints. Unknown programs get the
     shell's own complaint."""
     if not argv:
@@ -41,7 +61,7 @@ def run(phone: SimulatedPhone, argv: list[str]) -> bytes:
     return command(phone, argv[1:])
 
 
-def _screencap(phone: SimulatedPhone, args: list[str]) -> bytes:
+def _screencap(phone: Phone, args: list[str]) -> bytes:
     image = phone.screen_image()
     if "-p" in args:
         buffer = io.BytesIO()
@@ -51,7 +71,7 @@ def _screencap(phone: SimulatedPhone, args: list[str]) -> bytes:
     return struct.pack("<IIII", w, h, 1, 0) + image.convert("RGBA").tobytes()
 
 
-def _uiautomator(phone: SimulatedPhone, args: list[str]) -> bytes:
+def _uiautomator(phone: Phone, args: list[str]) -> bytes:
     if args[:1] != ["dump"]:
         return b"Usage: uiautomator dump [--compressed] [FILE]\n"
     if phone.flaky_dumps > 0:
@@ -60,7 +80,7 @@ def _uiautomator(phone: SimulatedPhone, args: list[str]) -> bytes:
     return (phone.ui_dump() + "UI hierchary dumped to: /dev/tty\n").encode()
 
 
-def _wm(phone: SimulatedPhone, args: list[str]) -> bytes:
+def _wm(phone: Phone, args: list[str]) -> bytes:
     if args[:1] != ["size"]:
         return b""
     if len(args) == 1:
@@ -76,7 +96,7 @@ def _wm(phone: SimulatedPhone, args: list[str]) -> bytes:
     return b""
 
 
-def _dumpsys(phone: SimulatedPhone, args: list[str]) -> bytes:
+def _dumpsys(phone: Phone, args: list[str]) -> bytes:
     if args[:1] == ["window"]:
         app = phone.stack[-1]
         return f"  mCurrentFocus=Window{{4f1e u0 {app}/{app}.MainActivity}}\n".encode()
@@ -85,17 +105,17 @@ def _dumpsys(phone: SimulatedPhone, args: list[str]) -> bytes:
     return b""
 
 
-def _getprop(phone: SimulatedPhone, args: list[str]) -> bytes:
+def _getprop(phone: Phone, args: list[str]) -> bytes:
     return {"ro.build.version.sdk": b"34\n"}.get(args[0] if args else "", b"\n")
 
 
-def _settings(phone: SimulatedPhone, args: list[str]) -> bytes:
+def _settings(phone: Phone, args: list[str]) -> bytes:
     if args == ["get", "secure", "default_input_method"]:
         return f"{phone.ime}\n".encode()
     return b"\n"
 
 
-def _ime(phone: SimulatedPhone, args: list[str]) -> bytes:
+def _ime(phone: Phone, args: list[str]) -> bytes:
     installed = [LATIN_IME] + ([ADB_KEYBOARD] if phone.adb_keyboard_installed else [])
     if args[:1] == ["list"]:
         return "".join(f"{i}\n" for i in installed).encode()
@@ -109,7 +129,7 @@ def _ime(phone: SimulatedPhone, args: list[str]) -> bytes:
     return b""
 
 
-def _am(phone: SimulatedPhone, args: list[str]) -> bytes:
+def _am(phone: Phone, args: list[str]) -> bytes:
     if args[:1] == ["start"] and "-n" in args:
         phone.open_app(args[args.index("-n") + 1].split("/")[0])
         return b"Starting: Intent { cmp=... }\n"
@@ -124,7 +144,7 @@ def _am(phone: SimulatedPhone, args: list[str]) -> bytes:
     return b""
 
 
-def _monkey(phone: SimulatedPhone, args: list[str]) -> bytes:
+def _monkey(phone: Phone, args: list[str]) -> bytes:
     if "-p" in args:
         package = args[args.index("-p") + 1]
         if package not in PACKAGES:
@@ -134,7 +154,7 @@ def _monkey(phone: SimulatedPhone, args: list[str]) -> bytes:
     return b""
 
 
-def _input(phone: SimulatedPhone, args: list[str]) -> bytes:
+def _input(phone: Phone, args: list[str]) -> bytes:
     if not args:
         return b"Usage: input [<source>] <command> [<arg>...]\n"
     command, rest = args[0], args[1:]
@@ -155,7 +175,7 @@ def _input(phone: SimulatedPhone, args: list[str]) -> bytes:
     return b""
 
 
-def _physical(phone: SimulatedPhone, x: float, y: float) -> tuple[float, float]:
+def _physical(phone: Phone, x: float, y: float) -> tuple[float, float]:
     """Touch coordinates (the `wm size` override's frame) as physical display pixels."""
     if phone.override is None:
         return x, y
