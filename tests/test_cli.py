@@ -166,6 +166,12 @@ def test_the_offline_demo_fills_the_form_and_writes_a_report(tmp_path: Path) -> 
     assert "'name': 'Zoë 北京', 'email': 'bob@example.org', 'subscribe': True" in result.stdout
     reports = list(tmp_path.glob("*/report.html"))
     assert len(reports) == 1 and f"report: {reports[0]}" in result.stdout.replace("\n", "")
+    # Every line of the demo's trajectory is valid against the schema the CLI prints.
+    schema = json.loads(run("schema", "--of", "trajectory").stdout)
+    lines = (reports[0].parent / "trajectory.jsonl").read_text(encoding="utf-8").splitlines()
+    assert [json.loads(line)["kind"] for line in lines] == ["start"] + ["step"] * 5 + ["end"]
+    for line in lines:
+        jsonschema.validate(json.loads(line), schema)
 
 
 def test_run_refuses_an_unreadable_instruction_before_touching_anything(tmp_path: Path) -> None:
