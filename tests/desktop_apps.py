@@ -21,3 +21,20 @@ def start_tk_form(xsession: XSession, output: Path, *labels: str) -> subprocess.
     # up, and the form would not look the same in every test.
     subprocess.run(["xdotool", "mousemove", "1900", "1060"], env=xsession.env, check=True)
     return app
+
+
+def wait_for_a_still_screen(timeout: float = 5.0) -> None:
+    """Return once the test desktop has stopped changing (a window just mapped, moved or
+    repainted), polling its frames instead of sleeping a fixed time."""
+    from screenpilot.actions.executor import SETTLE_NOISE
+    from screenpilot.devices.desktop import Desktop
+    from screenpilot.perception.change import wait_until_stable
+
+    with Desktop(accessibility=False) as desktop:
+        wait_until_stable(
+            lambda: desktop.screenshot().raw,
+            timeout=timeout,
+            interval=0.1,
+            max_changed=SETTLE_NOISE,
+            react=0.2,
+        )

@@ -32,7 +32,7 @@ from screenpilot.policies.rules import RulesPolicy
 from screenpilot.policies.scripted import ScriptedPolicy, load_task
 from screenpilot.trajectory.records import StepRecorded
 from screenpilot.trajectory.store import Trajectory
-from tests.desktop_apps import start_tk_form
+from tests.desktop_apps import start_tk_form, wait_for_a_still_screen
 from tests.standin_model import StandInModel
 
 FORMS = Path(__file__).resolve().parent.parent / "examples" / "forms"
@@ -185,7 +185,7 @@ def test_replay_survives_a_moved_window(
         subprocess.run(
             ["xdotool", "windowmove", "--sync", window, "900", "500"], env=xsession.env, check=True
         )
-        time.sleep(0.3)
+        wait_for_a_still_screen()
         try:
             replay = Agent(
                 desktop,

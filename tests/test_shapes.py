@@ -30,6 +30,7 @@ from screenpilot.perception.geometry import Rect, ScreenGeometry
 from screenpilot.perception.grounding import Found, ground
 from screenpilot.perception.ocr import ScreenReader
 from screenpilot.perception.shapes import Control, box_iou, contains, find_controls
+from tests.desktop_apps import wait_for_a_still_screen
 
 APPS = Path(__file__).resolve().parent / "apps"
 # Debian's interpreter has python3-gi, PyQt5 and python3-tk; the apps are separate programs.
@@ -241,7 +242,7 @@ def shown(request: pytest.FixtureRequest, xsession: XSession, tmp_path: Path) ->
         truth = _wait_for(out)
         # The pointer stays where an earlier test left it; a hovered button looks different.
         subprocess.run(["xdotool", "mousemove", "1900", "1060"], env=xsession.env, check=True)
-        time.sleep(0.3)
+        wait_for_a_still_screen()
         with Desktop(accessibility=False) as desktop:
             yield Shown(request.param, desktop.screenshot().pixels, truth)
     finally:
@@ -326,7 +327,7 @@ def galculator(xsession: XSession, tmp_path: Path) -> Iterator[np.ndarray]:
     try:
         xsession.wait_for_window("galculator")
         subprocess.run(["xdotool", "mousemove", "1900", "1060"], env=xsession.env, check=True)
-        time.sleep(1.5)  # mapped is not yet drawn
+        wait_for_a_still_screen()  # mapped is not yet drawn
         with Desktop(accessibility=False) as desktop:
             yield desktop.screenshot().pixels
     finally:
