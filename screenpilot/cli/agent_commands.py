@@ -160,10 +160,7 @@ def _drive(device: str, policy: Any, instruction: str, **options: Any) -> Any:
     from screenpilot.agent.loop import Agent
     from screenpilot.perception.ocr import RapidOcr, ScreenReader
 
-    with contextlib.ExitStack() as stack:
-        the_device = _device(device)
-        if hasattr(the_device, "close"):
-            stack.callback(the_device.close)
+    with _device(device) as the_device:
         agent = Agent(
             the_device,
             policy,
