@@ -1,10 +1,10 @@
 """Hand-written YAML files (task files, evaluation suites) read into pydantic models.
 
-A file is parsed once into plain data and a table of the line every value starts on, so a
+A file is parsed into plain data and a table of the line every value starts on, so a
 validation problem can be told as a sentence naming the file, the line and the field:
-``task.yaml:7: invalid click action: `target`: ... (step 3)``. The models themselves (in
-`policies.scripted` and `agent.suites`) say what a file may hold; this module only reads and
-reports.
+``task.yaml:7: invalid click step: `target`: ... (step 3)``. The models themselves (in
+`policies.task_file` and `agent.suites`) say what a file may hold; this module only reads
+and reports.
 """
 
 from __future__ import annotations

@@ -38,7 +38,6 @@ from screenpilot.policies.base import Outcome, Plan, PolicyError, Step
 from screenpilot.policies.documents import UNKNOWN_KEY, Problem, YamlDocument, field_reason
 from screenpilot.policies.task_file import (
     ActionStepOptions,
-    AssertStep,
     TaskFile,
     TaskHeader,
     task_json_schema,
@@ -81,7 +80,6 @@ def load_task(path: str | Path, env: Mapping[str, str] | None = None) -> Task:
     data = document.data
     values: dict[str, str] = {}
     secrets: list[str] = []
-    steps = data.get("steps") if isinstance(data, Mapping) else None
     if isinstance(data, Mapping):
         known = {k: v for k, v in data.items() if k in TaskHeader.model_fields}
         try:
@@ -98,8 +96,8 @@ def load_task(path: str | Path, env: Mapping[str, str] | None = None) -> Task:
                 )
             values[name] = env[variable]
             secrets.append(env[variable])
-        if isinstance(steps, list):
-            steps = [_filled(document, number, raw, values) for number, raw in enumerate(steps)]
+        if isinstance(data.get("steps"), list):
+            steps = [_filled(document, n, raw, values) for n, raw in enumerate(data["steps"])]
             data = {**data, "steps": steps}
     try:
         task = TaskFile.model_validate(data)
@@ -108,11 +106,7 @@ def load_task(path: str | Path, env: Mapping[str, str] | None = None) -> Task:
     return Task(
         task.name or document.source.stem,
         [
-            TaskStep(
-                kind.step() if isinstance(kind, AssertStep) else Step(kind.action(), kind.expect),
-                kind.retries,
-                document.line_of(("steps", number)) or 0,
-            )
+            TaskStep(kind.step(), kind.retries, document.line_of(("steps", number)) or 0)
             for number, kind in enumerate(task.steps)
         ],
         secrets,
@@ -166,6 +160,7 @@ class ScriptedPolicy:
     """Runs a task file's steps in order, retrying a step as often as it allows."""
 
     name = "scripted"
+    uses_model = False
 
     def __init__(self, task: Task) -> None:
         self.task = task

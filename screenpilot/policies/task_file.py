@@ -63,6 +63,10 @@ class ActionStepOptions(StepOptions):
         kind = _ACTION_OF_STEP[type(self)]
         return cast(Action, kind.model_validate({k: getattr(self, k) for k in kind.model_fields}))
 
+    def step(self) -> Step:
+        """The action and the effect it should have, as a policy plans them."""
+        return Step(self.action(), expect=self.expect)
+
 
 def _action_step(action: type[BaseModel]) -> type[ActionStepOptions]:
     # The action's own model, extended: its fields, invariants and documentation stay the
