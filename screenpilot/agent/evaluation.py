@@ -55,6 +55,7 @@ from typing import Any
 from screenpilot.agent.loop import Agent, Budgets
 from screenpilot.agent.safety import refuse_all
 from screenpilot.agent.suites import Check, Command, SuiteTask, load_suite, suite_json_schema
+from screenpilot.devices.protocol import Device
 from screenpilot.errors import ScreenpilotError
 from screenpilot.policies.base import Policy, PolicyError
 
@@ -263,11 +264,6 @@ def _check(
     return all(ok for ok, _ in verdicts), "; ".join(text for _, text in verdicts)
 
 
-def _close(device: Any) -> None:
-    if hasattr(device, "close"):
-        device.close()
-
-
 def _allow_all(action: object, reason: str) -> bool:
     """The suite's author said yes beforehand (`confirm: true`)."""
     return True
@@ -275,7 +271,7 @@ def _allow_all(action: object, reason: str) -> bool:
 
 def run_suite(
     path: Path,
-    make_device: Callable[[], Any],
+    make_device: Callable[[], Device],
     make_policy: Callable[[dict[str, Any]], Policy],
     *,
     output: Path,
@@ -310,7 +306,7 @@ def run_suite(
 def _run_one(
     run: SuiteRun,
     path: Path,
-    make_device: Callable[[], Any],
+    make_device: Callable[[], Device],
     make_policy: Callable[[dict[str, Any]], Policy],
     output: Path,
     reader: Any,
@@ -341,7 +337,7 @@ def _run_one(
         fill = {"suite": str(path.resolve().parent), "tmp": tmp}
         start = time.monotonic()
         program: _Program | None = None
-        device: Any = None
+        device: Device | None = None
         try:
             env = {**os.environ, **{k: _fill(v, fill) for k, v in task.env.items()}}
             # The device first: a desktop switches accessibility on, and Qt and Chromium expose
@@ -365,7 +361,7 @@ def _run_one(
                 confirm=_allow_all if task.confirm else refuse_all,
             )
             ran = agent.run(instruction)
-            _close(device)
+            device.close()
             device = None
             wait = next(
                 (w for w in (task.exit_wait, task.check.exit_wait) if w is not None), EXIT_WAIT
@@ -398,7 +394,7 @@ def _run_one(
             return result(False, "error", str(error))
         finally:
             if device is not None:
-                _close(device)
+                device.close()
             if program is not None:
                 program.stop()
 

@@ -27,7 +27,7 @@ from numpy.typing import NDArray
 
 from screenpilot.perception.change import Frame
 from screenpilot.perception.geometry import Rect
-from screenpilot.perception.outlines import cv2_module
+from screenpilot.perception.opencv import cv2_module
 from screenpilot.perception.shapes import Control
 
 #: Kinds of control whose face holds a caption (a keypad's "-" can pass for a combo's arrow).

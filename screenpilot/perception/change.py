@@ -118,7 +118,7 @@ def _components(grid: NDArray[np.bool_]) -> list[tuple[int, int, int, int]]:
     row-by-row scan first meets each group."""
     # OpenCV comes with the OCR extra, which is what reads these regions; `outlines` imports
     # this module, hence the import here.
-    from screenpilot.perception.outlines import cv2_module
+    from screenpilot.perception.opencv import cv2_module
 
     count, labels, stats, _ = cv2_module().connectedComponentsWithStats(
         grid.astype(np.uint8), connectivity=8

@@ -13,25 +13,12 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from screenpilot.errors import ScreenpilotError
 from screenpilot.perception.change import Frame
+from screenpilot.perception.opencv import cv2_module
 
 #: A colour step of more than this (0-255, any channel) between neighbouring pixels is an
 #: edge. Adwaita dark's entry border differs from its face by ~18; gradients step by ~1.
 EDGE_STEP = 10
-
-
-class ShapeError(ScreenpilotError):
-    """OpenCV, which the shape finder needs, is missing."""
-
-
-def cv2_module() -> Any:
-    """OpenCV (it comes with rapidocr, the `ocr` extra)."""
-    try:
-        import cv2
-    except ImportError:
-        raise ShapeError("finding controls needs OpenCV: pip install 'screenpilot[ocr]'") from None
-    return cv2
 
 
 def edge_map(frame: Frame, step: int = EDGE_STEP) -> NDArray[np.uint8]:

@@ -30,6 +30,7 @@ from numpy.typing import NDArray
 from screenpilot.perception import outlines as ol
 from screenpilot.perception.change import Frame
 from screenpilot.perception.geometry import Rect
+from screenpilot.perception.opencv import cv2_module
 
 Kind = Literal["entry", "checkbox", "radio", "button", "combo", "field"]
 
@@ -60,7 +61,7 @@ def find_controls(frame: Frame) -> list[Control]:
         return []
     frame = np.ascontiguousarray(frame, dtype=np.uint8)
     edges = ol.edge_map(frame)
-    _, labels, stats, _ = ol.cv2_module().connectedComponentsWithStats(edges, connectivity=8)
+    _, labels, stats, _ = cv2_module().connectedComponentsWithStats(edges, connectivity=8)
     x, y, w, h = (stats[1:, i] for i in range(4))
     # Cheap cuts on the box alone first: most outlines on a screen are glyphs and rules.
     small = (
