@@ -11,7 +11,7 @@ import jsonschema
 import pytest
 
 from screenpilot.actions.executor import Pacing
-from screenpilot.actions.vocabulary import Click, Finish, TypeText
+from screenpilot.actions.vocabulary import Answer, Click, Finish, TypeText
 from screenpilot.agent.loop import Agent, Budgets
 from screenpilot.agent.observers import Frames, Observer, Progress, Stop
 from screenpilot.errors import ModelUnavailableError
@@ -236,6 +236,30 @@ def test_a_dry_run_records_the_plan_and_touches_nothing(tmp_path: Path) -> None:
     assert result.status == "dry_run" and result.steps == 2
     assert device.calls == [] and device.widgets[1].value == ""
     assert [s.ok for s in Trajectory.load(result.folder).steps] == [None, None]  # type: ignore[arg-type]
+
+
+def test_a_dry_run_longer_than_the_step_budget_still_ends_as_a_dry_run(tmp_path: Path) -> None:
+    class FivePresses:
+        name, uses_model = "five presses", False
+
+        def plan(self, instruction: str, observation: Observation, history: object) -> Plan:
+            return Plan([Step(Click(target="OK"))] * 5, done=True, success=True)
+
+    budgets = Budgets(max_steps=3)
+    result = agent(form(), FivePresses(), tmp_path, dry_run=True, budgets=budgets).run("press OK")
+    assert result.status == "dry_run" and result.ok, result.message
+    assert result.steps == 3 and result.message == "3 steps planned, none run"
+
+
+def test_a_run_answers_with_its_secrets_masked(tmp_path: Path) -> None:
+    class Answering:
+        name, uses_model = "answering", False
+
+        def plan(self, instruction: str, observation: Observation, history: object) -> Plan:
+            return Plan([Step(Answer(text="the code is hunter2"))], done=True, success=True)
+
+    result = agent(form(), Answering(), tmp_path, secrets=["hunter2"]).run("what is the code?")
+    assert result.status == "success" and result.answers == ["the code is •••"]
 
 
 def test_secrets_never_reach_the_record_or_an_observer(tmp_path: Path) -> None:

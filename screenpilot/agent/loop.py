@@ -196,7 +196,8 @@ class Agent:
         for observer in self._watchers:
             stop = observer.before_action(run.progress)
             if stop is not None:
-                run.ended = stop
+                # A dry run that has its plan ends as one, however many steps it recorded.
+                run.ended = _dry_run_end(run) if self.dry_run and run.plan is not None else stop
                 return None
         if not run.pending:
             self._plan(run)
@@ -227,7 +228,7 @@ class Agent:
             seconds,
             run.folder,
             run.recorder.report if run.recorder is not None else None,
-            run.answers,
+            record.answers,  # masked, like the message
         )
 
     # ------------------------------------------------------------------ pieces
@@ -258,7 +259,7 @@ class Agent:
             for observer in self._watchers:
                 observer.after_action(record, Frames())
             if isinstance(step.action, Finish) or not run.pending:
-                run.ended = Stop("dry_run", f"{index} steps planned, none run")
+                run.ended = _dry_run_end(run)
             return record
         attempt = self._attempt(step.action)
         record = self._record(run, index, step, raw, attempt)
@@ -369,6 +370,10 @@ class Agent:
 
 def _plan_end(plan: Plan) -> Stop:
     return Stop("success" if plan.success else "failure", plan.message)
+
+
+def _dry_run_end(run: Run) -> Stop:
+    return Stop("dry_run", f"{run.progress.steps} steps planned, none run")
 
 
 def _finished(status: str) -> str:
