@@ -16,6 +16,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from screenpilot.perception.geometry import Rect
+from screenpilot.perception.opencv import cv2_module
 
 Frame = NDArray[np.uint8]
 
@@ -116,10 +117,8 @@ def _not_wrapped(shape: tuple[int, ...], dy: int, dx: int) -> NDArray[np.bool_]:
 def _components(grid: NDArray[np.bool_]) -> list[tuple[int, int, int, int]]:
     """Bounding boxes (row0, col0, row1, col1) of 8-connected true cells, in the order a
     row-by-row scan first meets each group."""
-    # OpenCV comes with the OCR extra, which is what reads these regions; `outlines` imports
-    # this module, hence the import here.
-    from screenpilot.perception.opencv import cv2_module
-
+    # OpenCV comes with the OCR extra, which is what reads these regions; `cv2_module` imports
+    # it on first use, so comparing frames and waiting for a still screen never need it.
     count, labels, stats, _ = cv2_module().connectedComponentsWithStats(
         grid.astype(np.uint8), connectivity=8
     )

@@ -18,6 +18,6 @@ def cv2_module() -> Any:
         import cv2
     except ImportError:
         raise OpenCvMissingError(
-            "finding controls needs OpenCV: pip install 'screenpilot[ocr]'"
+            "finding controls and changed regions needs OpenCV: pip install 'screenpilot[ocr]'"
         ) from None
     return cv2
