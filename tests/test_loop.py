@@ -319,3 +319,34 @@ def test_a_finish_step_ends_the_run_with_its_status(tmp_path: Path, status: str)
 
     result = agent(form(), Finisher(), tmp_path).run("finish")
     assert result.status == status and result.message == "over"
+
+
+def test_an_observer_that_fails_still_leaves_a_run_with_its_end_recorded(tmp_path: Path) -> None:
+    class Broken(Observer):
+        def after_action(self, record: StepRecorded, frames: Frames) -> None:
+            raise OSError("disk full")
+
+    result = agent(form(), RulesPolicy(), tmp_path, observers=[Broken()]).run("click OK")
+    assert result.status == "error" and "OSError: disk full" in result.message
+    run = Trajectory.load(result.folder)  # type: ignore[arg-type]
+    assert run.end is not None and run.end.status == "error" and len(run.steps) == 1
+
+
+def test_the_cli_printer_shows_what_a_step_says_as_written() -> None:
+    import io
+
+    from rich.console import Console
+
+    from screenpilot.cli.printer import StepPrinter
+
+    screen = io.StringIO()
+    printer = StepPrinter(Console(file=screen, width=200, color_system=None))
+    record = StepRecorded(
+        time=1.0, index=1, summary="type '[b]x[/b]' into Name", action=TypeText(text="[b]x[/b]"),
+        ok=False, reason="OCR reads '[red]' in the field",
+    )  # fmt: skip
+    printer.after_action(record, Frames())
+    shown = screen.getvalue()
+    assert (
+        "type '[b]x[/b]' into Name" in shown and "OCR reads '[red]'" in shown and "FAILED" in shown
+    )

@@ -145,3 +145,20 @@ def test_the_redactor_masks_a_secret_everywhere_in_a_record() -> None:
     assert "hunter2" not in masked.model_dump_json()
     assert isinstance(masked.action, TypeText) and masked.action.text == MASK
     assert Redactor().record(step) is step  # nothing to mask: the same record
+
+
+def test_a_secret_that_spells_a_fixed_word_of_the_format_is_masked_only_in_free_text() -> None:
+    """A password "start" or "back" must not break the record's own kind or an action's enum
+    (masking does not re-validate; it leaves Literal fields alone)."""
+    from screenpilot.actions.vocabulary import SystemButton
+
+    redactor = Redactor(["start", "back"])
+    started = redactor.record(
+        RunStarted(time=1.0, instruction="start then go back", policy="p", device="d")
+    )
+    assert started.kind == "start" and started.instruction == f"{MASK} then go {MASK}"
+    assert redactor.record(SystemButton(button="back")).button == "back"
+    ended = redactor.record(
+        RunEnded(time=1.0, status="success", message="back", steps=0, seconds=0, answers=["start"])
+    )
+    assert ended.status == "success" and ended.message == MASK and ended.answers == [MASK]

@@ -12,6 +12,7 @@ environment (the X server, the phone, the model server) ends the run as "error" 
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections import deque
@@ -22,7 +23,7 @@ from pathlib import Path
 from screenpilot.actions.executor import Executor, GroundingError, Pacing, StepResult
 from screenpilot.actions.guard import ALLOWED, RefusedError, SafetyDecision
 from screenpilot.actions.placement import Placed
-from screenpilot.actions.vocabulary import ACTION_ADAPTER, Action, Answer, Finish
+from screenpilot.actions.vocabulary import Action, Answer, Finish
 from screenpilot.actions.wording import summary
 from screenpilot.agent.observers import (
     BudgetObserver,
@@ -55,6 +56,8 @@ from screenpilot.trajectory.records import (
 from screenpilot.trajectory.redaction import Redactor
 from screenpilot.trajectory.store import new_run_dir
 from screenpilot.version import __version__
+
+log = logging.getLogger(__name__)
 
 __all__ = ["Agent", "Budgets", "RefusedError", "Run", "RunResult", "Status"]
 
@@ -95,6 +98,7 @@ class Run:
     raw: str = ""  # the model's answer, recorded with the plan's first step
     ended: Stop | None = None
     recorder: TrajectoryRecorder | None = None
+    watchers: list[Observer] = field(default_factory=list)  # this run's observers, in order
 
 
 @dataclass(frozen=True)
@@ -159,6 +163,9 @@ class Agent:
                 self.step(run)
         except KeyboardInterrupt:
             run.ended = Stop("cancelled", "interrupted (Ctrl+C)")
+        except Exception as error:  # a bug, or an observer that failed: still end the record
+            log.exception("the run of %r stopped on an unexpected error", run.folder)
+            run.ended = Stop("error", f"internal error: {type(error).__name__}: {error}")
         return self.finish(run)
 
     def start(self, instruction: str) -> Run:
@@ -171,7 +178,7 @@ class Agent:
             run.recorder = TrajectoryRecorder(run.folder)
             watchers.insert(0, run.recorder)
         self.folder = run.folder
-        self._watchers = watchers + self.observers
+        run.watchers = watchers + self.observers
         record = RunStarted(
             time=time.time(),
             instruction=instruction,
@@ -181,7 +188,7 @@ class Agent:
             version=__version__,
         )
         record = self.redactor.record(record)
-        for observer in self._watchers:
+        for observer in run.watchers:
             observer.started(record)
         return run
 
@@ -193,7 +200,7 @@ class Agent:
         if self._cancelled.is_set():
             run.ended = Stop("cancelled", "cancelled")
             return None
-        for observer in self._watchers:
+        for observer in run.watchers:
             stop = observer.before_action(run.progress)
             if stop is not None:
                 # A dry run that has its plan ends as one, however many steps it recorded.
@@ -218,8 +225,11 @@ class Agent:
             answers=run.answers,
         )
         record = self.redactor.record(record)
-        for observer in self._watchers:
-            observer.ended(record)
+        for observer in run.watchers:
+            try:
+                observer.ended(record)
+            except Exception:  # one observer's failure must not keep the others from ending
+                log.exception("%s failed at the end of the run", type(observer).__name__)
         return RunResult(
             ended.status,
             record.message,
@@ -256,7 +266,7 @@ class Agent:
         raw, run.raw = run.raw, ""
         if self.dry_run:
             record = self._record(run, index, step, raw, None)
-            for observer in self._watchers:
+            for observer in run.watchers:
                 observer.after_action(record, Frames())
             if isinstance(step.action, Finish) or not run.pending:
                 run.ended = _dry_run_end(run)
@@ -266,7 +276,7 @@ class Agent:
         before = attempt.observation.screenshot if attempt.observation is not None else None
         after = attempt.result.after if attempt.result is not None else None
         verdicts = [
-            observer.after_action(record, Frames(before, after)) for observer in self._watchers
+            observer.after_action(record, Frames(before, after)) for observer in run.watchers
         ]
         run.history.append(Outcome(step, attempt.ok, attempt.reason, index))
         action = step.action
@@ -361,11 +371,7 @@ class Agent:
 
     def _masked(self, action: Action) -> Action:
         """The action as a person may see it: secrets replaced by the mask."""
-        if not self.redactor.active:
-            return action
-        return ACTION_ADAPTER.validate_python(
-            self.redactor.data(ACTION_ADAPTER.dump_python(action, mode="json"))
-        )
+        return self.redactor.record(action)
 
 
 def _plan_end(plan: Plan) -> Stop:

@@ -21,7 +21,6 @@ from rich.console import Console
 from rich.table import Table
 from typer.core import TyperGroup
 
-from screenpilot.version import __version__
 from screenpilot.cli.failures import (
     EXIT_BAD_INPUT,
     EXIT_CANCELLED,
@@ -33,6 +32,7 @@ from screenpilot.cli.failures import (
 from screenpilot.errors import ScreenpilotError
 from screenpilot.perception.geometry import ScreenGeometry, Size
 from screenpilot.perception.sizing import VisualBudget
+from screenpilot.version import __version__
 
 __all__ = [
     "EXIT_BAD_INPUT",

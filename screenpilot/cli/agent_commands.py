@@ -51,13 +51,15 @@ def _printer() -> Any:
 
 def _finish(result: Any) -> None:
     """Print how a run ended and exit with a code scripts can rely on."""
+    from rich.markup import escape
+
     colour = "green" if result.ok else "red"
     out.print(
-        f"[{colour}]{result.status}[/]: {result.message} ({result.steps} steps, "
+        f"[{colour}]{result.status}[/]: {escape(result.message)} ({result.steps} steps, "
         f"{result.model_calls} model calls, {result.seconds:.1f} s)"
     )
     if result.report is not None:
-        out.print(f"report: {result.report}")
+        out.print(f"report: {escape(str(result.report))}")
     if result.status == "cancelled":
         raise typer.Exit(EXIT_CANCELLED)
     if not result.ok:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar, get_args, get_origin
 
 from pydantic import BaseModel
 
@@ -40,7 +40,35 @@ class Redactor:
         return value
 
     def record(self, record: Model) -> Model:
-        """The same record (a pydantic model) with every secret masked."""
+        """The same record (a pydantic model, nested ones too) with every secret masked in
+        its free text. Fixed words of the format (a record's kind, an action's type, a
+        status: any `Literal` field) are left as they are, whatever a secret spells."""
         if not self.active:
             return record
-        return type(record).model_validate(self.data(record.model_dump(mode="json")))
+        changes: dict[str, Any] = {}
+        for name, spec in type(record).model_fields.items():
+            value = getattr(record, name)
+            masked = value if _fixed(spec.annotation) else self._value(value)
+            if masked is not value:
+                changes[name] = masked
+        return record.model_copy(update=changes) if changes else record
+
+    def _value(self, value: Any) -> Any:
+        if isinstance(value, str):
+            masked = self.text(value)
+            return masked if masked != value else value
+        if isinstance(value, BaseModel):
+            return self.record(value)
+        if isinstance(value, list | tuple):
+            items = [self._value(v) for v in value]
+            if any(a is not b for a, b in zip(items, value, strict=True)):
+                return type(value)(items)
+        return value
+
+
+def _fixed(annotation: Any) -> bool:
+    """Whether a field holds only fixed words (a Literal, or an optional one)."""
+    if get_origin(annotation) is Literal:
+        return True
+    args = get_args(annotation)
+    return bool(args) and all(get_origin(a) is Literal or a is type(None) for a in args)
