@@ -74,6 +74,7 @@ def test_rules_log_in_on_the_simulated_phone(tmp_path: Path) -> None:
     assert "hunter2" not in result.report.read_text(encoding="utf-8")  # type: ignore[union-attr]
 
 
+@pytest.mark.integration
 def test_a_password_field_is_refused_without_a_person(tmp_path: Path) -> None:
     phone = SimulatedPhone()
     with FakeAdbServer([phone]) as server:
@@ -84,6 +85,7 @@ def test_a_password_field_is_refused_without_a_person(tmp_path: Path) -> None:
     assert phone.fields["password"] == ""  # nothing was typed
 
 
+@pytest.mark.integration
 def test_a_risky_action_is_refused_unattended_and_allowed_after_confirmation(
     tmp_path: Path,
 ) -> None:
@@ -137,6 +139,7 @@ def test_a_stuck_policy_is_caught_by_loop_detection(xsession: XSession, tmp_path
     assert stuck.calls == 6  # a plan per try: the failures make it replan each time
 
 
+@pytest.mark.integration
 def test_dry_run_executes_nothing_and_records_the_plan(tmp_path: Path) -> None:
     phone = SimulatedPhone()
     with FakeAdbServer([phone]) as server:
@@ -149,6 +152,7 @@ def test_dry_run_executes_nothing_and_records_the_plan(tmp_path: Path) -> None:
     assert [s.ok for s in steps] == [None, None]
 
 
+@pytest.mark.integration
 def test_a_model_server_that_does_not_answer_ends_the_run_with_its_record(
     tmp_path: Path,
 ) -> None:

@@ -52,6 +52,7 @@ def test_the_real_client_lists_and_chooses_the_device(
     assert device.geometry.screen.width == 1080 and device.geometry.screen.height == 2400
 
 
+@pytest.mark.integration
 def test_several_devices_without_a_serial_is_an_error_that_lists_them() -> None:
     with FakeAdbServer([SimulatedPhone(serial="A1"), SimulatedPhone(serial="B2")]) as srv:
         with pytest.raises(AndroidError, match=r"several devices .*A1 \(device\), B2 \(device\)"):
@@ -72,6 +73,7 @@ def test_unauthorized_and_offline_devices_say_what_to_do(
         AndroidDevice(port=server.port)
 
 
+@pytest.mark.integration
 def test_no_server_and_no_device_are_clear_errors() -> None:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))

@@ -201,6 +201,7 @@ def test_the_window_closing_mid_run_is_a_clear_failure(
         executor.run(parse_action({"type": "type", "text": "x", "target": "the Email field"}))
 
 
+@pytest.mark.integration
 def test_losing_the_x_server_is_a_clear_error(tmp_path: Path) -> None:
     from screenpilot.devices.virtual_display import x_session
 

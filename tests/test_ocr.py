@@ -8,6 +8,7 @@ from pathlib import Path
 
 import cv2
 import numpy as np
+import pytest
 
 from screenpilot.devices.desktop import Desktop
 from screenpilot.devices.virtual_display import XSession
@@ -184,6 +185,7 @@ def test_only_the_changed_field_is_read_again(tk_form: Path, xsession: XSession)
         assert after == fresh
 
 
+@pytest.mark.integration
 def test_a_crop_of_a_form_reads_every_label_upright() -> None:
     """A changed region of the Qt form (Fusion) as the reader crops it after typing: with
     rapidocr's angle classifier on, "City:" came out turned over (":ti5", "!5")."""

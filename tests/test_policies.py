@@ -220,6 +220,7 @@ with FakeAdbServer([SimulatedPhone()]) as server:
 """
 
 
+@pytest.mark.integration
 def test_a_run_killed_with_sigkill_leaves_a_readable_trajectory(tmp_path: Path) -> None:
     process = subprocess.Popen([sys.executable, "-c", KILLED_RUN, str(tmp_path)])
     deadline = time.monotonic() + 60
@@ -273,6 +274,7 @@ class CancelAfterAStep(Observer):
         self.cancel()
 
 
+@pytest.mark.integration
 def test_cancel_ends_the_run_cleanly_with_everything_recorded(tmp_path: Path) -> None:
     from screenpilot.devices.android import AndroidDevice
     from screenpilot.sim.adb_server import FakeAdbServer
