@@ -1,3 +1,5 @@
-"""Qwen3-VL behind one interface. For now: the `computer_use` / `mobile_use` tool calls and
-their exact translation to the action vocabulary (`tool_calls`). Runtimes, prompts and
-parsing of free-form answers come with the Qwen3-VL issue."""
+"""Qwen3-VL behind one interface (`runtime.Runtime`): local transformers (`local`,
+`qwen_processor`) or any OpenAI-compatible server (`openai_client`, on httpx with retries).
+Around it: the `computer_use` / `mobile_use` tool calls and their exact translation to the
+action vocabulary (`tool_calls`), the prompts (`prompts`), strict parsing of what the model
+answers (`parsing`), and grounding with a confidence (`grounder`)."""

@@ -1,6 +1,10 @@
 """What the agent makes of pixels, independent of the device: coordinate frames
-(`geometry`) and Qwen3-VL image sizing (`sizing`). Later issues add screenshots and
-observations, MRoPE positions, UI elements, OCR, grounding and change detection."""
+(`geometry`), Qwen3-VL image sizing (`sizing`) and MRoPE positions (`mrope`), screenshots and
+observations (`screenshot`), UI elements (`elements`), OCR with word boxes (`ocr`), controls
+found by their drawn outline (`shapes`, `outlines`, `captions`; OpenCV through `opencv`),
+descriptions taken apart and grounded without a model (`descriptions`, `grounding`), change
+detection and the wait for a still screen (`change`), and overlays (`overlay`). The frames
+and sizing are re-exported here."""
 
 from screenpilot.perception.geometry import (
     ImageBox,
