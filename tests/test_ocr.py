@@ -16,6 +16,7 @@ from screenpilot.perception.geometry import Rect, ScreenGeometry
 from screenpilot.perception.grounding import Found, ground
 from screenpilot.perception.ocr import OcrLine, OcrWord, RapidOcr, ScreenReader, split_words
 from screenpilot.perception.shapes import find_controls
+from tests.desktop_apps import wait_for_a_still_screen
 
 FORMS = Path(__file__).resolve().parent.parent / "examples" / "forms"
 
@@ -174,6 +175,8 @@ def test_only_the_changed_field_is_read_again(tk_form: Path, xsession: XSession)
             ["key", "Tab"],
         ):
             subprocess.run(["xdotool", *command], env=xsession.env, check=True)
+        # Tk redraws a moment after the Tab: read once it has (the caret gone from "Alice").
+        wait_for_a_still_screen()
         second = desktop.screenshot()
         engine.areas.clear()
         after = _words(reader.lines(second.pixels))
