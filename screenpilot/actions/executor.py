@@ -14,7 +14,15 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 
 from screenpilot.actions.guard import ALLOWED, Guard, RefusedError, SafetyDecision
-from screenpilot.actions.placement import Placed, main_placement
+from screenpilot.actions.placement import (
+    GroundingError,
+    Placed,
+    intent_of,
+    main_placement,
+    needs_elements,
+    only_editable,
+    swipe_end,
+)
 from screenpilot.actions.targets import Description, ElementRef, Target
 from screenpilot.actions.verification import Verdict, verify
 from screenpilot.actions.vocabulary import (
@@ -38,7 +46,7 @@ from screenpilot.errors import ScreenpilotError
 from screenpilot.perception.change import Frame, wait_until_stable
 from screenpilot.perception.elements import Element
 from screenpilot.perception.geometry import Rect, ScreenBox, ScreenPoint
-from screenpilot.perception.grounding import Ambiguous, Found, Intent, NotFound, ground
+from screenpilot.perception.grounding import Found, Intent, NotFound, ground
 from screenpilot.perception.ocr import ScreenReader, text_in
 from screenpilot.perception.screenshot import Observation, Screenshot
 
@@ -53,19 +61,7 @@ SETTLE_NOISE = 0.00005
 #: Qt's and X's 400-500 ms), with a margin.
 DOUBLE_CLICK_TIME = 0.55
 
-__all__ = ["Placed", "RefusedError"]
-
-
-class GroundingError(ScreenpilotError):
-    """A target described in words matched nothing, or several things. `observation` is
-    the screen it was looked for on (when known), so the failure can be shown."""
-
-    def __init__(
-        self, result: Ambiguous | NotFound, observation: Observation | None = None
-    ) -> None:
-        self.result = result
-        self.observation = observation
-        super().__init__(result.message())
+__all__ = ["GroundingError", "Placed", "RefusedError"]
 
 
 class StepFailedError(ScreenpilotError):
@@ -220,15 +216,15 @@ class Executor:
         swipe given by direction gets its computed end too). Raises GroundingError."""
         placements: list[Placed] = []
         for role, target in action.targets:
-            intent = _intent_of(action) if role == "target" else "any"
+            intent = intent_of(action) if role == "target" else "any"
             placed, observation = self.place(target, observation, intent)
             placements.append(replace(placed, role=role))
         if isinstance(action, TypeText) and action.target is None:
-            only = _only_editable(observation)
+            only = only_editable(observation)
             if only is not None:
                 placements.append(only)
         if isinstance(action, Swipe) and action.direction is not None:
-            placements.append(_swipe_end(action, placements, observation))
+            placements.append(swipe_end(action, placements, observation))
         return tuple(placements), observation
 
     # ------------------------------------------------------------------ acting
@@ -237,7 +233,7 @@ class Executor:
         be placed and RefusedError when the guard blocks it; returns a result with `ok`
         False when the effect is not seen."""
         start = self.clock()
-        before = self.observe(with_elements=_needs_elements(action))
+        before = self.observe(with_elements=needs_elements(action))
         placements, before = self.place_all(action, before)
         safety = self.guard(action, placements, before) if self.guard is not None else ALLOWED
         if safety.blocked:
@@ -380,50 +376,6 @@ def _already(action: Action, placed: Placed | None) -> Verdict | None:
     if element.checked == (action.ensure == "checked"):
         return Verdict(True, f"{element.name or 'it'!r} is {action.ensure} already")
     return None
-
-
-def _intent_of(action: Action) -> Intent:
-    """What grounding should look for when the words name no role."""
-    if isinstance(action, TypeText):
-        return "type"
-    if isinstance(action, Click) and action.ensure is not None:
-        return "check"
-    if isinstance(action, Click | LongPress | Hover):
-        return "click"
-    return "any"
-
-
-def _only_editable(observation: Observation) -> Placed | None:
-    """Where to type when the action names no target: where the focus is (None: no click)
-    when a focused element is known or nothing is known; else the one editable element
-    when there is exactly one."""
-    elements = observation.elements
-    if any("focused" in e.states and e.role in ("entry", "combo") for e in elements):
-        return None
-    # Only a tree knows what is editable; a drawn box might be anything.
-    editable = [e for e in elements if e.role == "entry" and e.source in ("a11y", "uiautomator")]
-    if len(editable) == 1:
-        e = editable[0]
-        return Placed(observation.geometry.guard(e.box.center), e.box, e)
-    return None
-
-
-def _needs_elements(action: Action) -> bool:
-    """Whether placing this action's targets needs the observation's elements."""
-    if isinstance(action, TypeText) and action.target is None:
-        return True  # to find the focused or the only editable element
-    return any(isinstance(t, Description | ElementRef) for _, t in action.targets)
-
-
-def _swipe_end(action: Swipe, placements: list[Placed], before: Observation) -> Placed:
-    """Where a swipe given by direction ends: `distance` (half by default) of the screen's
-    extent from its start (mid-screen when it has none), kept on the screen."""
-    screen = before.geometry.screen_box
-    first = placements[0].point if placements else screen.center
-    share = action.distance if action.distance is not None else 0.5
-    dx = {"left": -1, "right": 1}.get(action.direction or "", 0) * share * screen.width
-    dy = {"up": -1, "down": 1}.get(action.direction or "", 0) * share * screen.height
-    return Placed(before.geometry.guard(ScreenPoint(x=first.x + dx, y=first.y + dy)), role="end")
 
 
 class ExecutorProbe:

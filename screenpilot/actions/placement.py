@@ -1,13 +1,27 @@
-"""Where an action's targets landed on the screen, and how each was found."""
+"""Where an action's targets land on the screen, and how each was found: the `Placed` value,
+the rules the executor places targets by (what grounding should look for, where typing with
+no target goes, where a direction swipe ends), and `GroundingError` for words that match
+nothing or several things."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from screenpilot.actions.vocabulary import TargetRole
+from screenpilot.actions.targets import Description, ElementRef
+from screenpilot.actions.vocabulary import (
+    Action,
+    Click,
+    Hover,
+    LongPress,
+    Swipe,
+    TargetRole,
+    TypeText,
+)
+from screenpilot.errors import ScreenpilotError
 from screenpilot.perception.elements import Element
 from screenpilot.perception.geometry import ScreenBox, ScreenPoint
-from screenpilot.perception.grounding import Found
+from screenpilot.perception.grounding import Ambiguous, Found, Intent, NotFound
+from screenpilot.perception.screenshot import Observation
 
 
 @dataclass(frozen=True)
@@ -31,3 +45,59 @@ def main_placement(placements: tuple[Placed, ...]) -> Placed | None:
             if placed.role == role:
                 return placed
     return None
+
+
+class GroundingError(ScreenpilotError):
+    """A target described in words matched nothing, or several things. `observation` is
+    the screen it was looked for on (when known), so the failure can be shown."""
+
+    def __init__(
+        self, result: Ambiguous | NotFound, observation: Observation | None = None
+    ) -> None:
+        self.result = result
+        self.observation = observation
+        super().__init__(result.message())
+
+
+def intent_of(action: Action) -> Intent:
+    """What grounding should look for when the words name no role."""
+    if isinstance(action, TypeText):
+        return "type"
+    if isinstance(action, Click) and action.ensure is not None:
+        return "check"
+    if isinstance(action, Click | LongPress | Hover):
+        return "click"
+    return "any"
+
+
+def only_editable(observation: Observation) -> Placed | None:
+    """Where to type when the action names no target: where the focus is (None: no click)
+    when a focused element is known or nothing is known; else the one editable element
+    when there is exactly one."""
+    elements = observation.elements
+    if any("focused" in e.states and e.role in ("entry", "combo") for e in elements):
+        return None
+    # Only a tree knows what is editable; a drawn box might be anything.
+    editable = [e for e in elements if e.role == "entry" and e.source in ("a11y", "uiautomator")]
+    if len(editable) == 1:
+        e = editable[0]
+        return Placed(observation.geometry.guard(e.box.center), e.box, e)
+    return None
+
+
+def needs_elements(action: Action) -> bool:
+    """Whether placing this action's targets needs the observation's elements."""
+    if isinstance(action, TypeText) and action.target is None:
+        return True  # to find the focused or the only editable element
+    return any(isinstance(t, Description | ElementRef) for _, t in action.targets)
+
+
+def swipe_end(action: Swipe, placements: list[Placed], before: Observation) -> Placed:
+    """Where a swipe given by direction ends: `distance` (half by default) of the screen's
+    extent from its start (mid-screen when it has none), kept on the screen."""
+    screen = before.geometry.screen_box
+    first = placements[0].point if placements else screen.center
+    share = action.distance if action.distance is not None else 0.5
+    dx = {"left": -1, "right": 1}.get(action.direction or "", 0) * share * screen.width
+    dy = {"up": -1, "down": 1}.get(action.direction or "", 0) * share * screen.height
+    return Placed(before.geometry.guard(ScreenPoint(x=first.x + dx, y=first.y + dy)), role="end")

@@ -20,9 +20,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from screenpilot.actions.executor import Executor, GroundingError, Pacing, StepResult
+from screenpilot.actions.executor import Executor, Pacing, StepResult
 from screenpilot.actions.guard import ALLOWED, RefusedError, SafetyDecision
-from screenpilot.actions.placement import Placed
+from screenpilot.actions.placement import GroundingError, Placed
 from screenpilot.actions.vocabulary import Action, Answer, Finish
 from screenpilot.actions.wording import summary
 from screenpilot.agent.observers import (
