@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 from screenpilot.errors import InvalidInputError
 from screenpilot.rpa.rows import (
     Row,
+    _cell_text,
     parse_row_ranges,
     parse_shard,
     read_rows,
@@ -100,6 +101,25 @@ def test_xlsx_values_read_as_a_person_sees_them(tmp_path: Path) -> None:
         "opens": "09:15:00",
         "vip": "TRUE",
     }
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [
+        (42.0, "42"),  # other writers than openpyxl store whole numbers as floats
+        (-0.0, "0"),
+        (0.1 + 0.2, "0.3"),
+        (1e20, "1e+20"),
+        (12345678901234567.0, "1.23456789012346e+16"),
+        (datetime(2026, 12, 2, 14, 29, 59, 999_998), "2026-12-02 14:30:00"),
+        (datetime(2026, 12, 2, 23, 59, 59, 700_000), "2026-12-03"),
+        (time(9, 14, 59, 600_000), "09:15:00"),
+        (False, "FALSE"),
+        ("#DIV/0!", "#DIV/0!"),
+    ],
+)
+def test_cell_values_as_text(value: object, text: str) -> None:
+    assert _cell_text(value) == text
 
 
 def test_xlsx_reads_the_first_sheet_only(tmp_path: Path) -> None:
