@@ -24,7 +24,6 @@ import io
 import logging
 import os
 import re
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
@@ -158,13 +157,15 @@ def merge(inputs: list[Path], output: Path) -> int:
         latest.update(lines)
     output.parent.mkdir(parents=True, exist_ok=True)
     # Written beside the output and moved over it, so a failed merge leaves no half file.
-    with tempfile.NamedTemporaryFile(
-        "w", encoding="utf-8", newline="", dir=output.parent, suffix=".part", delete=False
-    ) as part:
-        part.write(_line(header))
-        for number in sorted(latest):
-            part.write(_line(latest[number]))
-    os.replace(part.name, output)
+    part = output.with_name(f".{output.name}.part")
+    try:
+        with part.open("w", encoding="utf-8", newline="") as file:
+            file.write(_line(header))
+            for number in sorted(latest):
+                file.write(_line(latest[number]))
+        os.replace(part, output)
+    finally:
+        part.unlink(missing_ok=True)
     return len(latest)
 
 
