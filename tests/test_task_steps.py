@@ -292,3 +292,16 @@ def test_read_text_takes_the_value_beside_a_label() -> None:
     assert read_text(observation, "Customer number", r"\d+") == "4711"
     with pytest.raises(LookupError, match="matches nothing"):
         read_text(observation, "Customer number", r"^\d{9}$")
+
+
+def test_read_text_of_a_message_is_the_message_not_the_button_below_it() -> None:
+    # A dialog's text with its OK button under it (zenity --info): the button is not what
+    # the text labels, so reading the text gives the text.
+    device = FakeDesktop(
+        [
+            Widget("text", "Customer number: 4711", (20, 20, 260, 40)),
+            Widget("button", "OK", (20, 60, 110, 90)),
+        ]
+    )
+    observation = Observation(device.screenshot(), device.elements())
+    assert read_text(observation, "Customer number", None) == "Customer number: 4711"

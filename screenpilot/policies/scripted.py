@@ -48,7 +48,7 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from screenpilot.actions.vocabulary import ACTION_CLASSES, ACTION_TYPES
 from screenpilot.errors import ScreenpilotError
-from screenpilot.perception.elements import Element
+from screenpilot.perception.elements import INPUT_ROLES, Element
 from screenpilot.perception.grounding import Found, ground
 from screenpilot.perception.screenshot import Observation
 from screenpilot.policies.base import Outcome, Plan, PolicyError, Step
@@ -682,9 +682,11 @@ def read_text(observation: Observation, target: str, pattern: str | None) -> str
     candidates = [found.element, *_beside(found.element, observation.elements)]
     if pattern is None:
         element = candidates[0]
-        if element.role == "text" and len(candidates) > 1 and not element.value:
-            # A label: what it labels holds the value.
-            return _text_of(candidates[1])
+        labelled = [e for e in candidates[1:] if e.role in _VALUE_ROLES]
+        if element.role == "text" and labelled and not element.value:
+            # A label: what it labels (a field or a value, never a button beside it) holds
+            # the value.
+            return _text_of(labelled[0])
         return _text_of(element)
     regex = re.compile(pattern)
     for element in candidates:
@@ -692,6 +694,10 @@ def read_text(observation: Observation, target: str, pattern: str | None) -> str
         if match:
             return match.group(1) if regex.groups else match.group(0)
     raise LookupError(f"{pattern!r} matches nothing in {_text_of(found.element)!r} or beside it")
+
+
+#: What a label can label: a field, or a value shown as text.
+_VALUE_ROLES = INPUT_ROLES | {"text"}
 
 
 def _text_of(element: Element) -> str:
