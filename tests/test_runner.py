@@ -164,6 +164,19 @@ def test_a_bad_file_is_refused_before_any_row_runs(tmp_path: Path) -> None:
         prepare(path, Selection(), ENV)
 
 
+def test_a_missing_data_file_is_refused_at_the_line_that_names_it(tmp_path: Path) -> None:
+    from screenpilot.errors import InvalidInputError
+    from screenpilot.policies.base import PolicyError
+
+    path = folder(tmp_path)
+    (tmp_path / "customers.csv").unlink()
+    with pytest.raises(PolicyError, match=r"task.yaml:3: invalid data file .*customers\.csv"):
+        prepare(path, Selection(), ENV)
+    # --data names a file of the command line's: there is no line of the task file to name.
+    with pytest.raises(InvalidInputError, match=r"^invalid data file .*other\.csv: no such file"):
+        prepare(path, Selection(data=tmp_path / "other.csv"), ENV)
+
+
 def test_rows_and_variables_from_the_command_line(tmp_path: Path) -> None:
     from screenpilot.rpa.rows import parse_row_ranges
 

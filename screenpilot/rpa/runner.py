@@ -24,8 +24,10 @@ from screenpilot.agent.loop import Agent, RunResult
 from screenpilot.agent.observers import Observer
 from screenpilot.agent.safety import Confirm, refuse_all
 from screenpilot.devices.protocol import Device
-from screenpilot.errors import ScreenpilotError
+from screenpilot.errors import InvalidInputError, ScreenpilotError
 from screenpilot.perception.ocr import ScreenReader
+from screenpilot.policies.base import PolicyError
+from screenpilot.policies.documents import YamlDocument
 from screenpilot.policies.scripted import Launcher, ScriptedPolicy, Task, load_task, read_header
 from screenpilot.rpa.results import ResultsWriter, finished_rows
 from screenpilot.rpa.rows import Row, read_rows, select_rows
@@ -85,7 +87,14 @@ def prepare(path: Path, selection: Selection, env: Mapping[str, str] | None = No
     columns: list[str] = []
     rows = [Row(1, {})]
     if data is not None:
-        columns, rows = read_rows(data)
+        try:
+            columns, rows = read_rows(data)
+        except InvalidInputError as error:
+            if selection.data is not None:
+                raise
+            # The file's own `data:` is wrong: say where it is written.
+            line = YamlDocument.read(path, "task file").line_of(("data",))
+            raise PolicyError(f"{path}:{line}: {error}") from None
     task = load_task(
         path,
         env,
