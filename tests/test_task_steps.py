@@ -305,3 +305,25 @@ def test_read_text_of_a_message_is_the_message_not_the_button_below_it() -> None
     )
     observation = Observation(device.screenshot(), device.elements())
     assert read_text(observation, "Customer number", None) == "Customer number: 4711"
+
+
+def test_read_and_if_take_the_tree_first_so_ocr_of_the_same_text_is_no_rival() -> None:
+    # What a row's `look` gives on a GTK dialog: the accessibility tree and OCR of the same
+    # pixels. Both hold the message; grounding on both at once found it ambiguous.
+    from screenpilot.perception.elements import Element
+    from screenpilot.perception.geometry import ScreenBox
+    from screenpilot.policies.scripted import _holds
+    from screenpilot.policies.task_file import Condition
+
+    # The boxes as zenity --info has them: the tree's label is taller than the line OCR reads.
+    device = FakeDesktop([Widget("text", "Customer number: 4711", (882, 512, 1098, 559))])
+    ocr = Element(
+        id="ocr-1", role="text", name="Customer number: 4711", source="ocr",
+        box=ScreenBox(x1=882, y1=510, x2=1101, y2=529),
+    )  # fmt: skip
+    observation = Observation(device.screenshot(), [*device.elements(), ocr])
+    assert read_text(observation, "Customer number", r"\d+") == "4711"
+    assert _holds(Condition.model_validate({"element": "Customer number"}), observation)
+    # Where the tree lacks it (a Tk window), OCR's element is found.
+    only_ocr = Observation(device.screenshot(), [ocr])
+    assert read_text(only_ocr, "Customer number", r"\d+") == "4711"

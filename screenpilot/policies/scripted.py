@@ -49,7 +49,7 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 from screenpilot.actions.vocabulary import ACTION_CLASSES, ACTION_TYPES
 from screenpilot.errors import ScreenpilotError
 from screenpilot.perception.elements import INPUT_ROLES, Element
-from screenpilot.perception.grounding import Found, ground
+from screenpilot.perception.grounding import Found, Grounding, ground
 from screenpilot.perception.screenshot import Observation
 from screenpilot.policies.base import Outcome, Plan, PolicyError, Step
 from screenpilot.policies.documents import (
@@ -659,7 +659,21 @@ def _holds(condition: Condition, observation: Observation) -> bool:
     if condition.text is not None:
         return shows_text(observation.elements, condition.text)
     assert condition.element is not None
-    return isinstance(ground(condition.element, observation.elements), Found)
+    return isinstance(_find(condition.element, observation)[0], Found)
+
+
+def _find(target: str, observation: Observation) -> tuple[Grounding, list[Element]]:
+    """`target` grounded as the executor grounds it: on the device's own elements (its
+    accessibility tree), then, when they lack it, on them with what OCR read. The OCR copy
+    of a text the tree also holds does not make it ambiguous. Returns the result and the
+    elements it was found among."""
+    own = [e for e in observation.elements if e.source not in _PIXEL_SOURCES]
+    layers = [own, list(observation.elements)] if own else [list(observation.elements)]
+    for elements in layers:
+        found = ground(target, elements)
+        if isinstance(found, Found):
+            break
+    return found, elements
 
 
 def _fold(text: str) -> str:
@@ -676,10 +690,10 @@ def read_text(observation: Observation, target: str, pattern: str | None) -> str
     """The text of the element `target` names: its value, else its name. With `pattern`,
     the first match (group 1 if it has one) in that element or, for a label, in the nearest
     element right of it or below it. LookupError when nothing is found or matches."""
-    found = ground(target, observation.elements)
+    found, elements = _find(target, observation)
     if not isinstance(found, Found):
         raise LookupError(f"nothing to read: {found.message()}")
-    candidates = [found.element, *_beside(found.element, observation.elements)]
+    candidates = [found.element, *_beside(found.element, elements)]
     if pattern is None:
         element = candidates[0]
         labelled = [e for e in candidates[1:] if e.role in _VALUE_ROLES]
@@ -696,6 +710,8 @@ def read_text(observation: Observation, target: str, pattern: str | None) -> str
     raise LookupError(f"{pattern!r} matches nothing in {_text_of(found.element)!r} or beside it")
 
 
+#: Elements read off the pixels rather than given by the device.
+_PIXEL_SOURCES = frozenset({"ocr", "pixels"})
 #: What a label can label: a field, or a value shown as text.
 _VALUE_ROLES = INPUT_ROLES | {"text"}
 
