@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import os
 import subprocess
@@ -145,3 +146,25 @@ def test_the_simulated_phone_example_serves_a_phone_to_adb_clients() -> None:
     finally:
         server.terminate()
         server.wait(timeout=10)
+
+
+def test_the_data_driven_task_file_registers_every_contact_in_the_form(
+    xsession: XSession, tmp_path: Path
+) -> None:
+    task = EXAMPLES / "tasks" / "register_contacts.yaml"
+    results = tmp_path / "results.csv"
+    done = example(
+        "-m", "screenpilot", "script", str(task), "--var", f"forms={tmp_path}",
+        "--results", str(results), "--output", str(tmp_path / "runs"), env=dict(os.environ),
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
+    with (EXAMPLES / "tasks" / "contacts.csv").open(encoding="utf-8", newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert len(rows) >= 3 and any(not r["name"].isascii() for r in rows)
+    for row in rows:  # what the form itself saved, one launch of it per row
+        saved = json.loads((tmp_path / f"contact-{row['id']}.json").read_text(encoding="utf-8"))
+        assert saved == {"name": row["name"], "email": row["email"], "subscribe": False}
+    with results.open(encoding="utf-8", newline="") as f:
+        lines = list(csv.DictReader(f))
+    assert [(r["id"], r["status"]) for r in lines] == [(r["id"], "success") for r in rows]
+    assert not (EXAMPLES / "tasks" / "contacts-results.csv").exists()
