@@ -9,7 +9,7 @@
 set -euo pipefail
 packages=(
   xvfb openbox xdotool xclip x11-utils dbus dbus-x11
-  python3 python3-tk python3-gi gir1.2-gtk-3.0
+  python3 python3-tk python3-gi gir1.2-gtk-3.0 libgtk-3-bin
   python3-pyatspi gir1.2-atspi-2.0 at-spi2-core
   chromium fonts-dejavu-core fonts-noto-cjk adb mksh
   yad zenity mousepad galculator xterm python3-pyqt5

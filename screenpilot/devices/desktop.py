@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from screenpilot.devices import a11y_bus
+from screenpilot.devices import a11y_bus, desktop_apps
 from screenpilot.devices.a11y_windows import arrange, match_window
 from screenpilot.devices.atspi import AccessibilityReader, load_pyatspi
 from screenpilot.devices.protocol import Direction, SystemButtonName, UnsupportedActionError
@@ -317,10 +317,12 @@ class Desktop:
         else:
             raise UnsupportedActionError(f"a desktop has no {button} button")
 
-    def open_app(self, app: str) -> None:
-        raise UnsupportedActionError(
-            f"opening {app!r} is not supported on the desktop yet; start it before the run"
-        )
+    def open_app(self, app: str, *, timeout: float = desktop_apps.WINDOW_TIMEOUT) -> None:
+        """Start the application `app` names (.desktop id or Name, see `desktop_apps`) on this
+        display and return once a new window of it shows. It stays open after `close()`."""
+        env = {**os.environ, "DISPLAY": self.display}
+        window = desktop_apps.open_application(app, env=env, timeout=timeout)
+        log.info("%s opened: window %s", app, window)
 
     # ------------------------------------------------------------------ internals
     def _place(self, point: ScreenPoint) -> tuple[int, int]:
