@@ -111,8 +111,9 @@ def prepare(path: Path, selection: Selection, env: Mapping[str, str] | None = No
 class RowRunner:
     """Runs a prepared task's rows. `devices` are opened by the runner (one callable per
     device; each row on a device is run, then the next row it takes); `launcher_for` gives
-    a launcher for `launch` steps (None: the device cannot launch programs); `on_row` hears
-    of each row as it ends (from the device's thread)."""
+    a launcher for `launch` steps (None: the device cannot launch programs); `readers` an
+    OCR reader for each agent (each keeps its own last frame); `on_row` hears of each row as
+    it ends (from the device's thread). A cancelled row (Ctrl+C) ends the run."""
 
     def __init__(
         self,
@@ -120,7 +121,7 @@ class RowRunner:
         devices: Sequence[Callable[[], Device]],
         *,
         output: Path,
-        reader: ScreenReader | None = None,
+        readers: Callable[[], ScreenReader | None] | None = None,
         confirm: Confirm = refuse_all,
         dry_run: bool = False,
         stop_on_error: bool = False,
@@ -131,7 +132,7 @@ class RowRunner:
         if not devices:
             raise ValueError("a run needs at least one device")
         self.prepared, self.devices = prepared, list(devices)
-        self.reader, self.confirm = reader, confirm
+        self.readers, self.confirm = readers, confirm
         self.dry_run, self.stop_on_error = dry_run, stop_on_error
         self.launcher_for, self.observers, self.on_row = launcher_for, observers, on_row
         self.folder = new_run_dir(output, prepared.task.name)
@@ -175,7 +176,7 @@ class RowRunner:
                                     row, done.read, done.status, done.message, done.seconds
                                 )
                         self.on_row(done)
-                        if not done.ok and self.stop_on_error:
+                        if done.status == "cancelled" or (not done.ok and self.stop_on_error):
                             self._stop.set()
             except BaseException as error:  # a device that cannot be opened, Ctrl+C
                 errors.append(error)
@@ -239,7 +240,7 @@ class RowRunner:
         agent = Agent(
             device,
             policy,
-            reader=self.reader,
+            reader=self.readers() if self.readers is not None else None,
             confirm=self.confirm,
             output=self.folder / folder,
             dry_run=self.dry_run,
