@@ -1,5 +1,7 @@
 """The Linux/X desktop as a device: mss screenshots, pyautogui input, xclip for Unicode text,
-AT-SPI elements when an accessibility bus is there (switched on for programs started later).
+AT-SPI elements when an accessibility bus is there (switched on for programs started later),
+and `open_app` through the desktop's own application entries (`desktop_apps`: found by id or
+name, started with gtk-launch or their Exec line, their window waited for).
 
 pyautogui and mss are imported when a `Desktop` is made, not when this module is imported,
 so that `import screenpilot` works without a display. pyautogui's fail-safe stays on (a
