@@ -30,7 +30,12 @@ def write(tmp_path: Path, text: str) -> Path:
 
 @pytest.mark.parametrize("path", TASK_FILES, ids=lambda p: p.name)
 def test_every_example_task_file_loads(path: Path) -> None:
-    task = load_task(path, env=ENV)
+    from screenpilot.policies.scripted import read_header
+    from screenpilot.rpa.rows import read_rows
+
+    data = read_header(path, ENV).data  # a data-driven file's steps use its columns
+    columns = read_rows(path.parent / data)[0] if data else []
+    task = load_task(path, env=ENV, columns=columns)
     assert task.name and task.steps
     assert all(step.line > 0 for step in task.steps)
 
