@@ -10,6 +10,7 @@ detection sees what a person would. Everything it was asked to do is kept in `ca
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -46,6 +47,22 @@ class FakeDesktop:
     lost_after: int | None = None
     shots: int = 0
     closed: bool = False
+    #: Typed text shows in its entry only after this many more screenshots (a busy app).
+    type_lag: int = 0
+    #: The next typing loses its last this many characters (keys dropped), once.
+    drops: int = 0
+    #: Chords that press a widget (by name), e.g. ctrl+s opening "Save as"; the press
+    #: shows after `key_lag` more screenshots.
+    chords: dict[str, str] = field(default_factory=dict)
+    key_lag: int = 0
+    #: Effects waiting for their screenshot: (when `shots` reaches it, what happens).
+    _due: list[tuple[int, Callable[[], None]]] = field(default_factory=list)
+
+    def _later(self, lag: int, effect: Callable[[], None]) -> None:
+        if lag <= 0:
+            effect()
+        else:
+            self._due.append((self.shots + lag, effect))
 
     def close(self) -> None:
         self.closed = True
@@ -67,6 +84,9 @@ class FakeDesktop:
     def screenshot(self) -> Screenshot:
         self._alive()
         self.shots += 1
+        for entry in [d for d in self._due if d[0] <= self.shots]:
+            self._due.remove(entry)
+            entry[1]()
         frame = np.full((self.height, self.width, 3), 255, np.uint8)
         for w in self.widgets:
             x1, y1, x2, y2 = w.box
@@ -124,6 +144,9 @@ class FakeDesktop:
         self.calls.append(("key", "+".join(keys)))
         w = self.focus
         chord = "+".join(keys)
+        pressed = [b for b in self.widgets if b.name == self.chords.get(chord)]
+        for button in pressed:
+            self._later(self.key_lag, lambda b=button: setattr(b, "presses", b.presses + 1))
         if w is None or chord in self.deaf_to:
             return
         if chord == "end":
@@ -139,8 +162,16 @@ class FakeDesktop:
     def type_text(self, text: str) -> None:
         self.calls.append(("type", text))
         w = self.focus
+        if self.drops:
+            text, self.drops = text[: -self.drops], 0
         if w is not None:
-            w.value, w.caret = w.value[: w.caret] + text + w.value[w.caret :], w.caret + len(text)
+            at = w.caret
+            w.caret += len(text)
+
+            def show(w: Widget = w, at: int = at, text: str = text) -> None:
+                w.value = w.value[:at] + text + w.value[at:]
+
+            self._later(self.type_lag, show)
 
     def move(self, point: ScreenPoint) -> None:
         self.calls.append(("move", point))

@@ -28,7 +28,7 @@ def form(**values: str) -> FakeDesktop:
     )
 
 
-FAST = Pacing(settle_timeout=0.3, settle_interval=0.01, react=0.0)
+FAST = Pacing(settle_timeout=0.3, settle_interval=0.01, react=0.0, late=0.5)
 
 
 def executor(device: FakeDesktop) -> Executor:
@@ -123,3 +123,103 @@ def test_two_clicks_on_one_spot_are_kept_apart_so_they_do_not_make_a_double_clic
     slept.clear()
     ex.run(Click(target=ScreenPoint(x=40, y=110)))
     assert not slept or max(slept) < DOUBLE_CLICK_TIME - 0.2  # elsewhere: no wait
+
+
+# ---------------------------------------------------------------- exact typing and retries
+def test_typing_passes_only_when_the_field_holds_what_it_held_plus_the_text() -> None:
+    device = form(name="bob")
+    device.deaf_to = frozenset({"backspace"})  # the old "bob" stays
+    doubled = executor(device).run(TypeText(text="bob", target="Name", clear_first=True))
+    assert device.widgets[1].value == "bobbob"
+    assert not doubled.ok and "holds 'bobbob', not 'bob'" in doubled.verdict.reason
+    added = executor(form(name="bob")).run(TypeText(text="bob", target="Name"))
+    assert added.ok, added.verdict  # adding to a field: "bob" + "bob" is what was asked
+
+
+def test_a_field_that_shows_its_text_late_passes_and_is_typed_once() -> None:
+    device = form()
+    device.type_lag = 4  # later than the settle, sooner than the longer look
+    result = executor(device).run(TypeText(text="Bob Stone", target="Name"))
+    assert result.ok, result.verdict
+    assert "seen late" in result.verdict.reason
+    assert [c for c in device.calls if c[0] == "type"] == [("type", "Bob Stone")]
+
+
+def test_a_chord_whose_effect_comes_late_is_pressed_once() -> None:
+    from screenpilot.actions.vocabulary import Key
+
+    device = form()
+    device.widgets.append(Widget("button", "Save as", (420, 300, 600, 400)))
+    device.chords, device.key_lag = {"ctrl+s": "Save as"}, 4
+    result = executor(device).run(Key(keys=["ctrl", "s"]))
+    assert result.ok, result.verdict
+    assert device.calls.count(("key", "ctrl+s")) == 1
+
+
+def test_a_retry_of_typing_types_only_what_the_field_lacks() -> None:
+    device = form()
+    device.drops = 2  # "Bob Sto" lands
+    ex = executor(device)
+    typing = TypeText(text="Bob Stone", target="Name")
+    first = ex.run(typing)
+    assert not first.ok and device.widgets[1].value == "Bob Sto"
+    again = ex.run(typing)
+    assert again.ok, again.verdict
+    assert device.widgets[1].value == "Bob Stone"
+    assert [c for c in device.calls if c[0] == "type"] == [("type", "Bob Stone"), ("type", "ne")]
+    assert "typed only the part the field lacked" in again.verdict.reason
+
+
+def test_a_retry_after_the_text_showed_too_late_types_nothing() -> None:
+    device = form()
+    device.type_lag = 400  # after verification gave up
+    ex = Executor(device, pacing=Pacing(settle_timeout=0.05, settle_interval=0.01, late=0.1))
+    typing = TypeText(text="Bob Stone", target="Name")
+    assert not ex.run(typing).ok
+    device.type_lag, device.shots = 0, 10_000  # now it shows
+    again = ex.run(typing)
+    assert again.ok, again.verdict
+    assert device.widgets[1].value == "Bob Stone"
+    assert [c for c in device.calls if c[0] == "type"] == [("type", "Bob Stone")]
+
+
+def test_a_retry_into_a_field_holding_something_else_clears_it_first() -> None:
+    device = form(name="Al")
+    device.deaf_to = frozenset({"end"})  # the caret stays mid-text: "ABob Stonel"
+    ex = executor(device)
+    typing = TypeText(text="Bob Stone", target="Name")
+    assert not ex.run(typing).ok
+    device.deaf_to = frozenset()
+    again = ex.run(typing)
+    assert again.ok, again.verdict
+    assert device.widgets[1].value == "AlBob Stone"  # what the step asked for, once
+    assert "cleared the field" in again.verdict.reason
+
+
+def test_scripted_retries_record_why_and_never_double_the_text(tmp_path: Path) -> None:
+    from screenpilot.policies.scripted import ScriptedPolicy, load_task
+
+    path = tmp_path / "task.yaml"
+    path.write_text(
+        "name: t\nsteps:\n  - {type: type, text: Bob Stone, target: Name, retries: 2}\n"
+    )
+    device = form()
+    device.drops = 3
+    agent = Agent(device, ScriptedPolicy(load_task(path, env={})), pacing=FAST, output=tmp_path)
+    run = agent.run("fill the form")
+    assert run.ok, run.message
+    assert device.widgets[1].value == "Bob Stone"
+    [trajectory] = list(tmp_path.rglob("trajectory.jsonl"))
+    text = trajectory.read_text()
+    assert "retry 1: the last try failed" in text and "typed only the part" in text
+
+
+def test_the_rules_policy_retries_a_step_with_its_reason(tmp_path: Path) -> None:
+    device = form()
+    device.drops = 2
+    agent = Agent(device, RulesPolicy(), pacing=FAST, output=tmp_path)
+    run = agent.run("Type Bob Stone into Name.")
+    assert run.ok, run.message
+    assert device.widgets[1].value == "Bob Stone"
+    [trajectory] = list(tmp_path.rglob("trajectory.jsonl"))
+    assert "retry 1: the last try failed" in trajectory.read_text()

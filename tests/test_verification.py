@@ -114,3 +114,60 @@ def test_an_action_with_no_visible_effect_fails() -> None:
     assert not verdict.ok and "no visible effect" in verdict.reason
     moved = verify(Click(target="Name"), Placed(FIELD.center), same, shot(field_shade=0), Probe())
     assert moved.ok and moved.changed > 0
+
+
+def password(value: str = "") -> Element:
+    return element(value=value).model_copy(update={"states": frozenset({"password"})})
+
+
+def test_a_field_that_merely_contains_the_text_fails() -> None:
+    held = Placed(FIELD.center, FIELD, element(value="bob"))
+    after = shot(field_shade=200)
+    # Typing changed nothing: the field held "bob" already and still does.
+    unchanged = verify(TypeText(text="bob", target="Name"), held, before(), after,
+                       Probe([element(value="bob")]))  # fmt: skip
+    assert not unchanged.ok and "not 'bobbob'" in unchanged.reason
+    doubled = verify(TypeText(text="bob", target="Name", clear_first=True), held, before(), after,
+                     Probe([element(value="bobbob")]))  # fmt: skip
+    assert not doubled.ok
+    added = verify(TypeText(text="bob", target="Name"), held, before(), after,
+                   Probe([element(value="bobbob")]))  # fmt: skip
+    assert added.ok, added.reason
+
+
+def test_ocr_reads_the_whole_field_exactly() -> None:
+    placed = Placed(FIELD.center, FIELD, None)
+    typed = TypeText(text="Bob", target="Name", clear_first=True)
+    after = shot(field_shade=200)
+    assert verify(typed, placed, before(), after, Probe(reads="Bob")).ok
+    more = verify(typed, placed, before(), after, Probe(reads="Bob Bob"))
+    assert not more.ok and "not 'Bob'" in more.reason
+
+
+def test_text_wider_than_its_field_passes_as_not_verifiable_only_when_ink_fills_it() -> None:
+    placed = Placed(FIELD.center, FIELD, None)
+    typed = TypeText(text="a very long address line", target="Name", clear_first=True)
+    full = shot(field_shade=250)
+    full.raw[15:25, 52:149] = 0  # ink from side to side
+    wide = verify(typed, placed, before(), full, Probe(reads="long address line"))
+    assert wide.ok and "cannot verify the whole text (wider than the field)" in wide.reason
+    short = shot(field_shade=250)
+    short.raw[15:25, 52:90] = 0  # room to spare: a missing start is a failure
+    dropped = verify(typed, placed, before(), short, Probe(reads="long address line"))
+    assert not dropped.ok
+
+
+def test_a_password_field_is_checked_by_its_number_of_mask_characters_never_written() -> None:
+    placed = Placed(FIELD.center, FIELD, password())
+    typed = TypeText(text="hunter2", target="Password", clear_first=True)
+    after = shot(field_shade=200)
+    right = verify(typed, placed, before(), after, Probe([password("●" * 7)]))
+    assert right.ok and "as many characters as were typed" in right.reason
+    short = verify(typed, placed, before(), after, Probe([password("●" * 6)]))
+    assert not short.ok
+    for verdict in (right, short):
+        assert "7" not in verdict.reason and "6" not in verdict.reason and "●" not in verdict.reason
+    by_ocr = Placed(FIELD.center, FIELD, None)
+    dots = verify(typed, by_ocr, before(), after, Probe(reads="•••••••"))
+    assert dots.ok and "7" not in dots.reason
+    assert not verify(typed, by_ocr, before(), after, Probe(reads="••••")).ok

@@ -23,8 +23,9 @@ from screenpilot.actions.placement import (
     only_editable,
     swipe_end,
 )
+from screenpilot.actions.retyping import Typing, first_try, retry
 from screenpilot.actions.targets import Description, ElementRef, Target
-from screenpilot.actions.verification import Verdict, verify
+from screenpilot.actions.verification import TREE_SOURCES, Verdict, field_region, verify
 from screenpilot.actions.vocabulary import (
     Action,
     Answer,
@@ -92,6 +93,9 @@ class Pacing:
     settle_timeout: float = 3.0
     settle_interval: float = 0.1
     react: float = 0.15
+    #: How long a key chord or typing whose effect was not seen is watched further before
+    #: it fails (a Save dialog that opens slowly): a retry must not press ctrl+s twice.
+    late: float = 1.5
 
 
 @dataclass(frozen=True)
@@ -147,10 +151,15 @@ class Executor:
             pacing.settle_interval if settle_interval is None else settle_interval
         )
         self.react = pacing.react if react is None else react
+        self.late = pacing.late
         self.clock = clock
         self.sleep = sleep
         self.probe = ExecutorProbe(self)
         self._last_click: tuple[ScreenPoint | None, float] | None = None
+        #: The typing step whose verification failed last, and the value it aimed at: the
+        #: same step run next is a retry, typed so that it cannot double the text.
+        self._unfinished: tuple[TypeText, str | None] | None = None
+        self._typing: Typing | None = None  # what the current typing step sent
 
     # ------------------------------------------------------------------ seeing
     def observe(self, *, with_elements: bool = True, with_ocr: bool = False) -> Observation:
@@ -248,11 +257,12 @@ class Executor:
             return StepResult(
                 action, already, placements, placed_at - start, True, before, None, safety, timings
             )
+        self._typing = None
         self._act(action, placements, before)
         acted_at = self.clock()
         after, settled = self._settle(action)
         settled_at = self.clock()
-        verdict = verify(action, placed, before, after, self.probe)
+        verdict, after = self._verify(action, placed, before, after)
         done = self.clock()
         timings = Timings(placed_at - start, acted_at - placed_at, settled_at - acted_at,
                           done - settled_at)  # fmt: skip
@@ -294,7 +304,12 @@ class Executor:
                 d.drag(first, at_role["end"], seconds)
             case Scroll(direction=direction, amount=amount):
                 d.scroll(direction, amount, at)
-            case TypeText(text=text, clear_first=clear, press_enter=enter):
+            case TypeText(press_enter=enter):
+                typing = self._typing = self._plan_typing(
+                    action, main_placement(placements), before
+                )
+                if typing.note:
+                    log.info("%s", typing.note)
                 if at is not None:
                     d.click(at)
                     # Let the field take the focus before the first key: a browser busy with
@@ -308,7 +323,7 @@ class Executor:
                         clock=self.clock,
                         sleep=self.sleep,
                     )
-                if clear:
+                if typing.clear:
                     # End, then Shift+Home selects the line in Tk, GTK and browsers alike
                     # (Ctrl+A does not select all in Tk).
                     d.key(["end"])
@@ -318,8 +333,8 @@ class Executor:
                     # The click put the caret wherever it landed, maybe mid-text: adding
                     # to a field means adding at its end.
                     d.key(["end"])
-                if text:
-                    d.type_text(text)
+                if typing.text:
+                    d.type_text(typing.text)
                 if enter:
                     d.key(["enter"])
             case Key(keys=keys):
@@ -332,6 +347,44 @@ class Executor:
                 self.sleep(seconds)
             case Wait() | Answer() | Finish():
                 pass
+
+    def _plan_typing(self, action: TypeText, placed: Placed | None, before: Observation) -> Typing:
+        """The step as written, or, when it is the retry of the typing that failed last,
+        only what the field lacks (see `actions.retyping`)."""
+        read = None
+        element = placed.element if placed is not None else None
+        readable = element is None or element.source not in TREE_SOURCES
+        if self.reader is not None and placed is not None and placed.box is not None and readable:
+            read = self.probe.read_text(before.screenshot.pixels, field_region(placed.box, before))
+        last = self._unfinished
+        if last is not None and last[0] == action:
+            return retry(action, placed, last[1], read)
+        return first_try(action, placed, read)
+
+    def _verify(
+        self, action: Action, placed: Placed | None, before: Observation, after: Screenshot | None
+    ) -> tuple[Verdict, Screenshot | None]:
+        """The verdict on the settled screen; a key chord or typing not seen to work is
+        watched for `late` seconds more before it fails, so a late effect is not retried."""
+        typing = self._typing
+        intended = typing.intended if typing is not None else None
+        verdict = verify(action, placed, before, after, self.probe, intended=intended)
+        pause = max(self.settle_interval, 0.05) * 2
+        deadline, looks = self.clock() + self.late, int(self.late / pause)
+        while not verdict.ok and isinstance(action, Key | TypeText) and looks > 0:
+            if self.clock() >= deadline:
+                break
+            self.sleep(pause)
+            looks -= 1
+            after = self.device.screenshot()
+            verdict = verify(action, placed, before, after, self.probe, intended=intended)
+            if verdict.ok:
+                verdict = replace(verdict, reason=f"{verdict.reason} (seen late)")
+        if typing is not None and typing.note:
+            verdict = replace(verdict, reason=f"{typing.note}; {verdict.reason}")
+        failed = isinstance(action, TypeText) and not verdict.ok
+        self._unfinished = (action, intended) if isinstance(action, TypeText) and failed else None
+        return verdict, after
 
     def _apart_from_the_last_click(self, at: ScreenPoint | None) -> None:
         """Two clicks on one spot in quick succession are a double click to the toolkit (a

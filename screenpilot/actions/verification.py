@@ -1,6 +1,9 @@
 """Did the action do what it should? Checks run on the settled frame after an action.
 
-- typing: the text is now in the target - its accessible value, or what OCR reads there;
+- typing: the target now holds exactly what it held plus the text (or only the text after
+  `clear_first`) - its accessible value, or what OCR reads there (a text wider than its
+  field passes with "cannot verify the whole text" when its visible part matches); a
+  password field by the number of its mask characters, never written down;
 - a checkable element (accessibility): its checked state flipped;
 - anything else that acts: the screen changed, near the target or anywhere;
 - waits for text or an element: it appeared before the timeout.
@@ -13,6 +16,8 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
+
+import numpy as np
 
 from screenpilot.actions.vocabulary import Action, Click, Hover, Key, TypeText, Wait
 from screenpilot.perception.change import changed_fraction
@@ -78,8 +83,12 @@ def verify(
     before: Observation,
     after: Screenshot | None,
     probe: Probe,
+    *,
+    intended: str | None = None,
 ) -> Verdict:
-    """Check the action's effect on the settled screenshot `after` (None: nothing ran)."""
+    """Check the action's effect on the settled screenshot `after` (None: nothing ran).
+    `intended` is what a typed field should hold now, when the caller knows it better than
+    the placed element's value (a retry that types only the missing part)."""
     if after is None:
         return Verdict(True, "nothing to check on the screen")
     changed = changed_fraction(before.screenshot.raw, after.raw)
@@ -92,7 +101,7 @@ def verify(
         # where no frame shows it (it blinks), and nothing else is meant to change.
         return Verdict(True, f"{action.chord} moves the caret (nothing else to see)", changed)
     if isinstance(action, TypeText) and action.text:
-        return _typed(action.text, action.clear_first, placed, before, after, probe, changed)
+        return _typed(action, placed, before, after, probe, changed, intended)
     if isinstance(action, Click) and placed is not None and placed.element is not None:
         state = placed.element.checked
         if state is not None and placed.element.source in TREE_SOURCES:
@@ -123,34 +132,47 @@ def verify(
     return Verdict(False, "no visible effect: the screen did not change", changed)
 
 
+def intended_value(action: TypeText, placed: Placed | None) -> str | None:
+    """What the field should hold once `action` is typed: the text itself after
+    `clear_first`, else what the field held (its accessible value) plus the text, since
+    typing adds at the end. None when the field's value before is not known."""
+    if action.clear_first:
+        return action.text
+    element = placed.element if placed is not None else None
+    if element is not None and element.source in TREE_SOURCES and element.role == "entry":
+        return element.value + action.text
+    return None
+
+
 def _typed(
-    text: str,
-    replaced: bool,
+    action: TypeText,
     placed: Placed | None,
     before: Observation,
     after: Screenshot,
     probe: Probe,
     changed: float,
+    intended: str | None,
 ) -> Verdict:
+    text = action.text
     if placed is None or placed.box is None:
         if changed > SCREEN_EFFECT:
             return Verdict(True, "the screen changed where the focus is", changed)
         return Verdict(False, "no visible effect: typing changed nothing", changed)
     element = placed.element
-    if (
-        element is not None
-        and element.source in TREE_SOURCES
-        and element.role == "entry"
-        and "password" not in element.states  # a password field shows dots, not the text
-    ):
+    secret = element is not None and "password" in element.states
+    if intended is None:
+        intended = intended_value(action, placed)
+    if element is not None and element.source in TREE_SOURCES and element.role == "entry":
         now = _same_element(element.box, probe)
         if now is not None:
-            held = _fold(now.value) == _fold(text) if replaced else _contains(now.value, text)
-            if held:
+            if secret:
+                return _password_held(now.value, intended, changed)
+            if now.value == intended:
                 return Verdict(True, f"the field now holds {now.value!r}", changed)
-            return Verdict(False, f"the field holds {now.value!r}, not {text!r}", changed)
-    if not probe.can_read or (element is not None and "password" in element.states):
-        local = _local_change(before, after, placed.box)
+            wanted = intended if intended is not None else text
+            return Verdict(False, f"the field holds {now.value!r}, not {wanted!r}", changed)
+    local = _local_change(before, after, placed.box)
+    if not probe.can_read:
         if local > LOCAL_EFFECT:
             return Verdict(True, f"the field changed ({local:.1%} of it)", changed)
         ok = changed > SCREEN_EFFECT
@@ -159,16 +181,80 @@ def _typed(
             "the screen changed (no OCR to read the field)" if ok else "no visible effect",
             changed,
         )
-    # Generous padding: OCR drops a letter that touches the edge of what it is given.
-    region = _pixels_of(placed.box, before, pad=16)
+    region = field_region(placed.box, before)
     seen = probe.read_text(after.pixels, region)
-    local = _local_change(before, after, placed.box)
-    if _masked(seen) and local > LOCAL_EFFECT:
+    if secret or (_masked(seen) and not _masked(text)):
         # A password field shows dots (or, to OCR, nothing it can read) for what was typed.
-        return Verdict(True, f"the field changed ({local:.1%} of it); its text is masked", changed)
-    if _contains(seen, text) and not (replaced and _runs_on(seen, text)):
+        return _password_seen(seen, intended, local, changed)
+    if intended is None:
+        # What OCR read there before, plus the text (typing adds at the end).
+        intended = probe.read_text(before.screenshot.pixels, region).strip() + text
+    shown = _caret_off(seen.strip()) if _fold(seen) != _fold(intended) else seen
+    if _fold(seen) == _fold(intended) or _fold(shown) == _fold(intended):
         return Verdict(True, f"OCR reads {seen!r} in the field", changed)
-    return Verdict(False, f"OCR reads {seen!r} in the field, not {text!r}", changed)
+    if _wider_than_the_field(seen, intended, after, placed.box, before):
+        return Verdict(
+            True,
+            "cannot verify the whole text (wider than the field): "
+            f"OCR reads its visible end {seen!r}",
+            changed,
+        )
+    return Verdict(False, f"OCR reads {seen!r} in the field, not {intended!r}", changed)
+
+
+def _password_held(value: str, intended: str | None, changed: float) -> Verdict:
+    """A password field read from the tree: its accessible text is the mask characters, as
+    many as it holds. The count is checked, never written down (it tells a secret's length)."""
+    if intended is None:
+        ok = bool(value)
+        said = "the password field holds text" if ok else "the password field is empty"
+        return Verdict(ok, said, changed)
+    if len(value) == len(intended) and (value == intended or _masked(value)):
+        return Verdict(True, "the password field holds as many characters as were typed", changed)
+    return Verdict(
+        False, "the password field does not hold as many characters as were typed", changed
+    )
+
+
+def _password_seen(seen: str, intended: str | None, local: float, changed: float) -> Verdict:
+    """A password field read by OCR: count its dots when OCR sees them, else the field must
+    at least have changed. Never writes the count down."""
+    dots = sum(1 for ch in seen if ch in _MASK)
+    if dots and intended is not None:
+        if dots == len(intended):
+            return Verdict(True, "the password field shows as many dots as were typed", changed)
+        return Verdict(
+            False, "the password field does not show as many dots as were typed", changed
+        )
+    if local > LOCAL_EFFECT:
+        return Verdict(True, f"the field changed ({local:.1%} of it); its text is masked", changed)
+    return Verdict(False, "no visible effect in the password field", changed)
+
+
+#: Share of a field's inner width that text fills when it is wider than the field.
+FULL_FIELD = 0.8
+
+
+def _wider_than_the_field(
+    seen: str, intended: str, after: Screenshot, box: ScreenBox, before: Observation
+) -> bool:
+    """Whether OCR sees only part of a text too wide for its field: what it reads is the
+    start or the end of the text (the field scrolls with the caret), and ink fills the
+    field from side to side."""
+    part, whole = _fold(_caret_off(seen.strip())), _fold(intended)
+    if len(part) < 3 or len(part) >= len(whole):
+        return False
+    if not (whole.endswith(part) or whole.startswith(part)):
+        return False
+    inner = ScreenBox(x1=box.x1 + 4, y1=box.y1 + 3, x2=box.x2 - 4, y2=box.y2 - 3)
+    r = _pixels_of(inner, before)
+    field = after.pixels[r.top : r.top + r.height, r.left : r.left + r.width].astype(int)
+    if field.size == 0:
+        return False
+    background = np.median(field.reshape(-1, field.shape[-1]), axis=0)
+    ink = np.abs(field - background).max(axis=-1) > 60
+    columns = np.flatnonzero(ink.any(axis=0))
+    return columns.size > 0 and (columns[-1] - columns[0] + 1) >= FULL_FIELD * r.width
 
 
 #: Keys that only move the caret or the selection, alone or with Ctrl/Shift.
@@ -209,6 +295,12 @@ def _same_element(box: ScreenBox, probe: Probe) -> Element | None:
     return None
 
 
+def field_region(box: ScreenBox, observation: Observation) -> Rect:
+    """The pixels OCR is given to read a field: its box with generous padding (OCR drops a
+    letter that touches the edge of what it is given)."""
+    return _pixels_of(box, observation, pad=16)
+
+
 def _pixels_of(box: ScreenBox, observation: Observation, pad: int = 0) -> Rect:
     """A screen box as a rectangle of the observation's pixels, padded and clipped."""
     g = observation.geometry
@@ -247,18 +339,13 @@ def _contains(seen: str, typed: str) -> bool:
     return _fold(typed) in _fold(seen)
 
 
+#: Characters a password field shows instead of its text (GTK's ●, Tk's *, browsers' •).
+_MASK = frozenset("•●∙·*◦⏺")
+
+
 def _masked(seen: str) -> bool:
-    """OCR of a field that hides its text: nothing, or only bullets, dots and stars."""
-    return all(ch in "•●∙·*.°oO0 " for ch in seen)
-
-
-def _runs_on(seen: str, typed: str) -> bool:
-    """Whether every place the typed text shows up is glued to more letters or digits of
-    the same word ("421" when "42" replaced a "1"): the old text was not cleared."""
-    want = _fold(typed)
-    words = [_fold(w).strip(".,:;") for w in seen.split() if want in _fold(w)]
-    # OCR reads the text caret after the last letter as "|", "l" or "I".
-    return bool(words) and all(w != want and _caret_off(w) != want for w in words)
+    """OCR of a field that hides its text: nothing, or only bullets and stars."""
+    return all(ch in _MASK or ch.isspace() for ch in seen)
 
 
 def _caret_off(word: str) -> str:

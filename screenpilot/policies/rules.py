@@ -23,6 +23,7 @@ from screenpilot.policies.instructions import (
     read_parts,
     split_clauses,
 )
+from screenpilot.policies.retrying import retried, same_step
 
 __all__ = ["RulesPolicy", "read_clause", "read_instruction", "split_clauses"]
 
@@ -50,6 +51,7 @@ class RulesPolicy:
         self._index = 0  # the step within the part (the field, for EachField)
         self._fields: int | None = None  # how many fields an EachField has, when known
         self._failures = 0
+        self._why = ""  # why the step being retried failed
         self._ok = 0
         self._failed = ""
 
@@ -62,6 +64,8 @@ class RulesPolicy:
         if self._failed:
             return Plan(done=True, success=False, message=self._failed)
         steps, settled = self._upcoming(observation)
+        if steps and self._failures:
+            steps[0] = retried(steps[0], self._failures, self._why)
         total = self._ok + len(steps)
         if not steps:
             return Plan(done=True, success=True, message=f"all {self._ok} steps done")
@@ -103,7 +107,7 @@ class RulesPolicy:
 
     def _take(self, outcome: Outcome, observation: Observation) -> None:
         expected = self._current(observation)
-        if expected is None or outcome.step != expected:
+        if expected is None or not same_step(outcome.step, expected):
             return  # not a step of this plan
         part = self._parts[self._part]
         if outcome.ok:
@@ -115,6 +119,7 @@ class RulesPolicy:
                 self._next_part()
             return
         self._failures += 1
+        self._why = outcome.reason
         if self._failures <= self.retries:
             return
         if isinstance(part, Choice) and self._reading + 1 < len(part.readings):

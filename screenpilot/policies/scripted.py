@@ -60,6 +60,7 @@ from screenpilot.policies.documents import (
     field_reason,
     mask,
 )
+from screenpilot.policies.retrying import retried
 from screenpilot.policies.task_file import (
     ActionStepOptions,
     AssertStep,
@@ -541,11 +542,17 @@ def _run(nodes: Sequence[Node], context: _Context) -> Program:
 
 def _simple_run(simple: list[tuple[Node, BaseModel]]) -> Program:
     """Hand out a run of simple steps; a failed one is tried again from there as often as
-    its `retries` allow."""
+    its `retries` allow, its thought saying which try it is and why (the executor makes a
+    typing retry type only what the field lacks)."""
     start = 0
     failures = [0] * len(simple)
+    why = ""
     while start < len(simple):
-        outcomes = yield [_simple_step(model) for _, model in simple[start:]]
+        batch = [_simple_step(model) for _, model in simple[start:]]
+        if why:
+            batch[0] = retried(batch[0], failures[start], why)
+        outcomes = yield batch
+        why = ""
         ran_ok = 0
         for outcome in outcomes:
             if not outcome.ok:
@@ -560,6 +567,7 @@ def _simple_run(simple: list[tuple[Node, BaseModel]]) -> Program:
             retries = model.retries if isinstance(model, StepOptions) else 0
             if failures[start] > retries:
                 raise TaskFailedError(node, outcomes[ran_ok].reason)
+            why = outcomes[ran_ok].reason
 
 
 def _control(node: Node, context: _Context) -> Program:
