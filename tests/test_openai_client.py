@@ -329,3 +329,70 @@ def test_through_serve_model_a_model_that_keeps_failing_is_unavailable(
     wrong_key = OpenAIRuntime(loopback.url, api_key="nope", sleep=lambda _: None)
     with pytest.raises(ModelRuntimeError, match=r"\(401\): missing or wrong API key"):
         wrong_key.generate(HELLO)
+
+
+# ---------------------------------------------------------------- the request's deadline
+class Trickle:
+    """A loopback HTTP server that answers slowly: its headers at once, then one byte of
+    the body every `gap` seconds (or, with `silent`, nothing at all)."""
+
+    def __init__(self, gap: float = 0.1, *, silent: bool = False) -> None:
+        import socket
+        import threading
+
+        self.gap, self.silent = gap, silent
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    def _serve(self) -> None:
+        import time
+
+        self.listener.settimeout(0.1)
+        while not self.stop.is_set():
+            try:
+                conn, _ = self.listener.accept()
+            except TimeoutError:
+                continue
+            with conn:
+                conn.settimeout(0.1)
+                try:
+                    conn.recv(65536)
+                    if not self.silent:
+                        conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\n")
+                    while not self.stop.is_set():
+                        time.sleep(self.gap)
+                        if not self.silent:
+                            conn.sendall(b" ")
+                except OSError:  # the client hung up (or a read timed out)
+                    pass
+
+    def close(self) -> None:
+        self.stop.set()
+        self.thread.join(2)
+        self.listener.close()
+
+
+@pytest.mark.parametrize("silent", [False, True], ids=["trickling", "silent"])
+def test_the_timeout_bounds_the_whole_request_whatever_the_server_sends(silent: bool) -> None:
+    import time
+
+    server = Trickle(silent=silent)
+    try:
+        client = OpenAIRuntime(f"http://127.0.0.1:{server.port}/v1", timeout=1.5, retries=2)
+        start = time.monotonic()
+        with pytest.raises(ModelUnavailableError, match=r"no reply within 1.5 s"):
+            client.generate(HELLO)
+        assert time.monotonic() - start < 2.5  # not 1.5 s per read, nor per try
+        client.close()
+    finally:
+        server.close()
+
+
+def test_no_retry_starts_when_its_pause_would_pass_the_deadline() -> None:
+    server = Scripted(httpx.Response(503, headers={"Retry-After": "30"}, json={}), ok())
+    with pytest.raises(ModelUnavailableError, match="no time left for another try within 5 s"):
+        server.client(timeout=5).generate(HELLO)
+    assert len(server.requests) == 1 and server.pauses == []

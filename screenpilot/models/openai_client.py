@@ -191,18 +191,21 @@ class OpenAIRuntime:
         return {"role": message.role, "content": parts}
 
     def _post(self, body: dict[str, Any]) -> Any:
+        """The server's JSON answer, within `timeout` seconds in all: connecting, every
+        retry and its pause, and reading a reply that trickles in byte by byte."""
         data = json.dumps(body).encode()
+        deadline = time.monotonic() + self.timeout
         last = ""
         for attempt in range(1, self.policy.tries + 1):
             retry_after: str | None = None
             try:
-                response = self._http.post(
-                    self.url, content=data, headers={"Content-Type": "application/json"}
-                )
+                response = self._fetch(data, deadline)
             except (httpx.UnsupportedProtocol, httpx.InvalidURL) as error:
                 raise ModelRuntimeError(f"{self.url} is not a server address: {error}") from None
-            except httpx.TimeoutException:
+            except (httpx.TimeoutException, _PastDeadlineError):
                 last = f"no reply within {self.timeout:g} s"
+                if time.monotonic() >= deadline:
+                    break
             except httpx.TransportError as error:
                 last = str(error) or type(error).__name__
             else:
@@ -213,11 +216,38 @@ class OpenAIRuntime:
                 last = f"{_server_says(response)} ({response.status_code})"
                 retry_after = response.headers.get("Retry-After")
             if attempt < self.policy.tries:
-                self._sleep(self.policy.pause(attempt, retry_after, now=self._clock()))
+                pause = self.policy.pause(attempt, retry_after, now=self._clock())
+                if time.monotonic() + pause >= deadline:
+                    last += f"; no time left for another try within {self.timeout:g} s"
+                    break
+                self._sleep(pause)
         raise ModelUnavailableError(
-            f"no answer from {self.url} after {self.policy.tries} tries (last: {last}); "
+            f"no answer from {self.url} after {attempt} tries (last: {last}); "
             "is the model server running?"
         )
+
+    def _fetch(self, data: bytes, deadline: float) -> httpx.Response:
+        """One POST, read chunk by chunk so that the deadline holds however slowly the
+        server sends (httpx's timeouts bound each read, not the whole reply)."""
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise _PastDeadlineError
+        headers = {"Content-Type": "application/json"}
+        timeout = httpx.Timeout(left)
+        with self._http.stream(
+            "POST", self.url, content=data, headers=headers, timeout=timeout
+        ) as streamed:
+            chunks = []
+            for chunk in streamed.iter_bytes():  # decoded (gzip and the like) already
+                chunks.append(chunk)
+                if time.monotonic() > deadline:
+                    raise _PastDeadlineError
+        skip = ("content-encoding", "content-length", "transfer-encoding")
+        headers = {k: v for k, v in streamed.headers.items() if k.lower() not in skip}
+        return httpx.Response(
+            streamed.status_code, headers=headers, content=b"".join(chunks),
+            request=streamed.request,
+        )  # fmt: skip
 
     def _json(self, response: httpx.Response) -> Any:
         try:
@@ -235,6 +265,10 @@ class OpenAIRuntime:
             said = _server_says(response)
         hint = "; check the API key ($OPENAI_API_KEY)" if status in (401, 403) else ""
         return f"{self.url} refused the request ({status}): {said}{hint}"
+
+
+class _PastDeadlineError(Exception):
+    """The request's whole time ran out while its reply was still coming."""
 
 
 def _server_says(response: httpx.Response) -> str:
