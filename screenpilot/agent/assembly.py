@@ -58,10 +58,15 @@ def choose_policy(name: str | None, *, has_model: bool) -> str:
 
 
 def make_runtime(
-    model: str | None, server: str | None, budget: VisualBudget | None = None
+    model: str | None,
+    server: str | None,
+    budget: VisualBudget | None = None,
+    *,
+    send_key: bool = True,
 ) -> Runtime | None:
-    """A server runtime when a URL is given (sending `$OPENAI_API_KEY` as its key when set),
-    a local one for a model alone, else None.
+    """A server runtime when a URL is given (sending `$OPENAI_API_KEY` as its key when set
+    and `send_key`: False for a server the caller does not trust with it), a local one for
+    a model alone, else None.
 
     Loading a local model takes a while (and downloads it on first use)."""
     if server:
@@ -71,7 +76,7 @@ def make_runtime(
             server,
             model=model or DEFAULT_SERVER_MODEL,
             budget=budget,
-            api_key=os.environ.get("OPENAI_API_KEY") or None,
+            api_key=(os.environ.get("OPENAI_API_KEY") or None) if send_key else None,
         )
     if model:
         from screenpilot.models.local import LocalRuntime

@@ -37,6 +37,15 @@ def serve(
     ] = None,
     model: ModelOpt = None,
     server: ServerOpt = None,
+    trust_server: Annotated[
+        list[str] | None,
+        typer.Option(
+            metavar="URL",
+            help="Another server that may have $OPENAI_API_KEY when a run names it "
+            "(repeatable). Only the console's own --server has it otherwise: a run that "
+            "names any other server sends it no key.",
+        ),
+    ] = None,
     confirm_timeout: Annotated[
         float, typer.Option(min=1.0, help="Seconds a risky action waits for an answer.")
     ] = 300.0,
@@ -69,7 +78,13 @@ def serve(
             f"cannot listen on {host}:{port}: {error.strerror or error}"
         ) from None
     output.mkdir(parents=True, exist_ok=True)
-    runner = Runner(output, model=model, server=server, confirm_timeout=confirm_timeout)
+    runner = Runner(
+        output,
+        model=model,
+        server=server,
+        confirm_timeout=confirm_timeout,
+        trusted=trust_server or (),
+    )
     console = create_app(runner, token=token, loopback=local)
     shown_host = f"[{host}]" if ":" in host else host
     if host in ("0.0.0.0", "::"):

@@ -7,10 +7,18 @@ opened late, or one that lost its connection, sees the whole run. A risky action
 agent thread on a `PendingConfirmation` until the page answers, the run is stopped, or the
 wait times out (which refuses, as a non-interactive run would). The history reads each run
 folder back as a `Trajectory`; one that cannot be read is listed as unreadable.
+
+What a console holds is bounded: every field of a request has a length limit, the secrets a
+request names are masked in everything the run shows (its events, its summary, and through
+the agent its folder, trajectory and report), and a finished run is forgotten after a while
+or when too many have finished (its record stays on disk, in the history). Two names for one
+device are one device: the board compares what `web.device_identity` resolves them to.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import threading
 import time
@@ -18,15 +26,17 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal, get_args
+from typing import Annotated, Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 from screenpilot.actions.vocabulary import Action
 from screenpilot.agent.assembly import check_device_spec
 from screenpilot.errors import InvalidInputError, ScreenpilotError
 from screenpilot.trajectory.records import Status
+from screenpilot.trajectory.redaction import MASK, Redactor
 from screenpilot.trajectory.store import FILE, Trajectory
+from screenpilot.web.device_identity import device_identity
 from screenpilot.web.events import (
     ConfirmAnswered,
     ConfirmAsked,
@@ -43,6 +53,9 @@ log = logging.getLogger(__name__)
 
 #: The statuses a run ends with: the agent's own ("error" also when it could not start).
 FINAL = frozenset(get_args(Status))
+#: A URL or a hub id longer than this is no URL or hub id.
+MAX_NAME = 2000
+Secret = Annotated[str, StringConstraints(min_length=1, max_length=1000)]
 
 
 class RunRequest(BaseModel):
@@ -51,12 +64,18 @@ class RunRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     instruction: str = Field(min_length=1, max_length=4000, description="What to do, in words.")
-    device: str = Field("desktop", description="desktop, android or android:SERIAL.")
+    device: str = Field(
+        "desktop", max_length=200, description="desktop, android or android:SERIAL."
+    )
     policy: Literal["rules", "native", "planned"] | None = Field(
         None, description="Who decides: rules (no model), native or planned (Qwen3-VL)."
     )
-    model: str | None = Field(None, description="Local Qwen3-VL: hub id or folder.")
-    server: str | None = Field(None, description="OpenAI-compatible server URL (…/v1).")
+    model: str | None = Field(
+        None, max_length=MAX_NAME, description="Local Qwen3-VL: hub id or folder."
+    )
+    server: str | None = Field(
+        None, max_length=MAX_NAME, description="OpenAI-compatible server URL (…/v1)."
+    )
     temperature: float = Field(0.0, ge=0.0, le=2.0, description="Sampling temperature.")
     thinking: bool = Field(False, description="Let the model think before it answers.")
     max_steps: int = Field(40, ge=1, le=500, description="Stop after this many steps.")
@@ -64,6 +83,23 @@ class RunRequest(BaseModel):
         1280, ge=64, le=16384, description="Most visual tokens per screenshot sent to the model."
     )
     dry_run: bool = Field(False, description="Plan and record, run nothing.")
+    secrets: list[Secret] = Field(
+        default_factory=list,
+        max_length=32,
+        description="Values to mask wherever the run shows or records them (a password "
+        "the instruction types, say), as a task file's `secrets:`.",
+    )
+
+    def masked(self) -> RunRequest:
+        """The request as it may be shown: each secret masked in the instruction, and the
+        secrets themselves only as masks."""
+        redactor = Redactor(self.secrets)
+        return self.model_copy(
+            update={
+                "instruction": redactor.text(self.instruction),
+                "secrets": [MASK] * len(self.secrets),
+            }
+        )
 
     @field_validator("device")
     @classmethod
@@ -130,9 +166,16 @@ class PendingConfirmation:
 class LiveRun:
     """One run started from the console, and everything it has said so far."""
 
-    def __init__(self, request: RunRequest, *, confirm_timeout: float = 300.0) -> None:
+    def __init__(
+        self, request: RunRequest, *, confirm_timeout: float = 300.0, device_id: str = ""
+    ) -> None:
         self.id = uuid.uuid4().hex[:12]
         self.request = request
+        #: The device it drives, resolved (`web.device_identity`); the spec when not given.
+        self.device_id = device_id or request.device
+        self.redactor = Redactor(request.secrets)
+        #: When its `end` event was sent (the board's clock); None while it runs.
+        self.ended: float | None = None
         self.status: RunState = "starting"
         self.message = ""
         self.folder: Path | None = None
@@ -143,15 +186,40 @@ class LiveRun:
         self._pending: PendingConfirmation | None = None
         self._stopped = threading.Event()
         self._cancel: Callable[[], None] | None = None
+        #: Viewers waiting on an event loop (`next_events`): the loop and what wakes them.
+        self._waiters: set[tuple[asyncio.AbstractEventLoop, asyncio.Event]] = set()
 
     # ------------------------------------------------------------------ events
     def emit(self, data: EventData) -> ConsoleEvent:
-        """Append an event and wake every viewer waiting for one."""
+        """Append an event (its secrets masked) and wake every viewer waiting for one."""
+        data = self.redactor.record(data)
         with self._changed:
             event = make_event(len(self._events) + 1, data)
             self._events.append(event)
             self._changed.notify_all()
+            waiters = list(self._waiters)
+        for loop, woken in waiters:
+            with contextlib.suppress(RuntimeError):  # its loop has closed: nobody to wake
+                loop.call_soon_threadsafe(woken.set)
         return event
+
+    async def next_events(self, last: int, timeout: float) -> list[ConsoleEvent]:
+        """`events_after` for an event loop: waits up to `timeout` seconds for an event after
+        number `last` without holding a thread (a stream per viewer costs no worker)."""
+        woken = asyncio.Event()
+        waiter = (asyncio.get_running_loop(), woken)
+        with self._changed:
+            if len(self._events) > last:
+                return list(self._events[last:])
+            self._waiters.add(waiter)
+        try:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(woken.wait(), timeout)
+        finally:
+            with self._changed:
+                self._waiters.discard(waiter)
+        with self._changed:
+            return list(self._events[last:])
 
     def events_after(self, last: int, timeout: float) -> list[ConsoleEvent]:
         """The events after number `last`, waiting up to `timeout` seconds for one."""
@@ -169,11 +237,13 @@ class LiveRun:
             id=self.id,
             status=self.status,
             message=self.message,
-            request=self.request,
+            request=self.request.masked(),
             folder=self.folder.name if self.folder else None,
             events=len(self._events),
             waiting_for=(
-                WaitingFor(id=pending.id, action=pending.action, reason=pending.reason)
+                self.redactor.record(
+                    WaitingFor(id=pending.id, action=pending.action, reason=pending.reason)
+                )
                 if pending is not None and not pending.answered.is_set()
                 else None
             ),
@@ -185,6 +255,7 @@ class LiveRun:
 
     def set_outcome(self, outcome: RunStatus) -> None:
         """The run's new status, with whatever is known of what it did."""
+        outcome = self.redactor.record(outcome)
         self.status, self.message = outcome.status, outcome.message
         self.emit(outcome)
 
@@ -237,7 +308,11 @@ class LiveRun:
 
 
 class Board:
-    """The console's runs: starts each in its own thread, one run per device at a time."""
+    """The console's runs: starts each in its own thread, one run per device at a time.
+
+    `identify` resolves a device spec to the device it names (`device_identity`). A finished
+    run is kept `keep_seconds` after its end, and at most `keep_finished` of them at all;
+    `clock` is the time they are measured by."""
 
     def __init__(
         self,
@@ -245,23 +320,35 @@ class Board:
         execute: Callable[[LiveRun], None],
         *,
         confirm_timeout: float = 300.0,
+        identify: Callable[[str], str] = device_identity,
+        keep_finished: int = 100,
+        keep_seconds: float = 3600.0,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.output = output
         self.confirm_timeout = confirm_timeout
-        self._execute = execute
+        self._execute, self._identify = execute, identify
+        self.keep_finished, self.keep_seconds, self._clock = keep_finished, keep_seconds, clock
         self._runs: dict[str, LiveRun] = {}
         self._lock = threading.Lock()
 
     def start(self, request: RunRequest) -> LiveRun:
         """Start a run; DeviceBusyError when its device is busy with another."""
+        device = self._identify(request.device)  # before the lock: it may ask adb
         with self._lock:
+            self._forget_old()
             for other in self._runs.values():
-                if other.request.device == request.device and not other.finished:
+                if other.device_id == device and not other.finished:
+                    same = (
+                        ""
+                        if other.request.device == request.device
+                        else f" as {other.request.device}"
+                    )
                     raise DeviceBusyError(
-                        f"{request.device} is busy with run {other.id} ({other.status}); "
+                        f"{request.device} is busy with run {other.id}{same} ({other.status}); "
                         "stop it or wait for it to end"
                     )
-            live = LiveRun(request, confirm_timeout=self.confirm_timeout)
+            live = LiveRun(request, confirm_timeout=self.confirm_timeout, device_id=device)
             self._runs[live.id] = live
         threading.Thread(
             target=self._guarded, args=(live,), name=f"run-{live.id}", daemon=True
@@ -280,19 +367,44 @@ class Board:
             if not live.finished:
                 live.set_status("error", "the run ended without a result")
             live.emit(RunOver(status=live.status, message=live.message))
+            live.ended = self._clock()
 
     def get(self, run_id: str) -> LiveRun:
-        try:
-            return self._runs[run_id]
-        except KeyError:
-            raise LookupError(f"no run {run_id!r} in this console") from None
+        with self._lock:
+            self._forget_old()
+            found = self._runs.get(run_id)
+        if found is None:
+            raise LookupError(
+                f"no run {run_id!r} in this console (a finished run is kept for "
+                f"{self.keep_seconds / 60:g} minutes; its record is in the history)"
+            )
+        return found
 
     def live(self) -> list[LiveRun]:
-        return sorted(self._runs.values(), key=lambda r: r.created, reverse=True)
+        """The runs it holds, newest first."""
+        with self._lock:
+            self._forget_old()
+            runs = list(self._runs.values())
+        return sorted(runs, key=lambda r: r.created, reverse=True)
 
     def stop_all(self) -> None:
-        for live in self._runs.values():
+        with self._lock:
+            runs = list(self._runs.values())
+        for live in runs:
             live.stop()
+
+    def _forget_old(self) -> None:
+        """Drop finished runs past their time, then the oldest beyond the count (the lock
+        is held). A run's record stays on disk; a run under way is never dropped."""
+        now = self._clock()
+        ended = sorted(
+            (live for live in self._runs.values() if live.ended is not None),
+            key=lambda live: live.ended or 0.0,
+        )
+        overflow = len(ended) - self.keep_finished
+        for n, live in enumerate(ended):
+            if n < overflow or now - (live.ended or 0.0) > self.keep_seconds:
+                del self._runs[live.id]
 
     def history(self, limit: int = 200) -> list[HistoryEntry]:
         """The runs recorded under the output folder, newest first."""

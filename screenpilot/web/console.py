@@ -15,6 +15,11 @@ GET  /runs/{folder}/{file}      a recorded run's report, screenshots and traject
 POST /api/ground                find an element on an uploaded picture
 
 Every JSON answer has a declared model (see /openapi.json); a refusal is `{"detail": ...}`.
+
+Nothing a client sends can make the console hold much: bodies are counted as they arrive
+(`web.security`), request fields have length limits, pictures are checked from their headers
+before they are decoded, off the event loop and a few at a time (`web.uploads`), and event
+streams wait on the event loop (no thread each), at most `max_streams` at once.
 """
 
 from __future__ import annotations
@@ -30,6 +35,7 @@ from typing import Annotated, Any, Literal
 from fastapi import FastAPI, File, Form, HTTPException, Request, UploadFile
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, StreamingResponse
 from pydantic import BaseModel, Field
+from starlette.types import Receive, Scope, Send
 
 from screenpilot.agent.assembly import POLICIES
 from screenpilot.errors import ScreenpilotError
@@ -51,6 +57,10 @@ _FILE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 #: How long a screenshot the trajectory writer has not finished yet is waited for.
 FILE_WAIT_SECONDS = 5.0
 KEEPALIVE_SECONDS = 15.0
+#: Event streams open at once; one more is refused (each is cheap, but not free).
+MAX_STREAMS = 32
+#: Pictures decoded at once by the playground (each may take ~160 MB while it decodes).
+MAX_DECODES = 2
 
 
 class Problem(BaseModel):
@@ -82,7 +92,7 @@ class ConsoleConfig(BaseModel):
 class Confirmation(BaseModel):
     """A person's answer to a risky action."""
 
-    id: str = Field(description="The confirmation's id, from the `confirm` event.")
+    id: str = Field(max_length=64, description="The confirmation's id, from the `confirm` event.")
     allow: bool = Field(description="true: go ahead; false: refuse the action.")
 
 
@@ -112,10 +122,16 @@ def create_app(
     *,
     token: str | None = None,
     loopback: bool = True,
+    board: Board | None = None,
+    max_streams: int = MAX_STREAMS,
 ) -> FastAPI:
     """The console for `runner`'s output folder. `token` None means no token is asked
-    (allowed on loopback only; `screenpilot serve` enforces that)."""
-    board = Board(runner.output, runner, confirm_timeout=runner.confirm_timeout)
+    (allowed on loopback only; `screenpilot serve` enforces that). `board` holds its runs
+    (one of its own by default); `max_streams` event streams may be open at once."""
+    if board is None:
+        board = Board(runner.output, runner, confirm_timeout=runner.confirm_timeout)
+    streams = _StreamSlots(max_streams)
+    decodes = asyncio.Semaphore(MAX_DECODES)
     app = FastAPI(
         title="screenpilot console",
         version=__version__,
@@ -226,6 +242,7 @@ def create_app(
                 "content": {"text/event-stream": {"schema": {"type": "string"}}},
             },
             **unknown_run,
+            429: {"model": Problem, "description": "too many event streams are open"},
         },
     )
     async def events(run_id: str, request: Request) -> StreamingResponse:
@@ -238,7 +255,14 @@ def create_app(
             last = int(request.headers.get("last-event-id", "0"))
         except ValueError:
             last = 0
-        return StreamingResponse(
+        if not streams.take():
+            raise HTTPException(
+                429,
+                f"{streams.limit} event streams are open, the most this console serves: "
+                f"close one, or read /api/runs/{run_id}/log",
+            )
+        return _SlotStream(
+            streams,
             _stream(live, last, request),
             media_type="text/event-stream",
             headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
@@ -314,9 +338,11 @@ def create_app(
         `engine=model`), else by OCR. Returns the boxes, confidences and an overlay."""
         data = await image.read(MAX_UPLOAD_BYTES + 1)
         try:
-            picture = read_picture(data)
+            async with decodes:  # decoding takes a while and memory: off the loop, a few
+                picture = await asyncio.to_thread(read_picture, data)
         except UploadError as error:
             raise HTTPException(error.status, str(error)) from None
+        del data
         use_model = engine == "model" or (engine == "auto" and bool(runner.model or runner.server))
         if use_model and not (runner.model or runner.server):
             raise HTTPException(422, "this console has no model: start it with --model or --server")
@@ -343,11 +369,41 @@ def _ground(runner: Runner, picture: Any, description: str, use_model: bool) -> 
     )
 
 
+class _StreamSlots:
+    """How many event streams are open, and how many may be (used on the event loop only)."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit, self.open = limit, 0
+
+    def take(self) -> bool:
+        if self.open >= self.limit:
+            return False
+        self.open += 1
+        return True
+
+    def give_back(self) -> None:
+        self.open -= 1
+
+
+class _SlotStream(StreamingResponse):
+    """A stream that gives its slot back however it ends (finished, the client gone)."""
+
+    def __init__(self, slots: _StreamSlots, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._slots = slots
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            self._slots.give_back()
+
+
 async def _stream(live: LiveRun, last: int, request: Request) -> AsyncIterator[str]:
     """The run's events after `last`, as they come, until its `end` event."""
     quiet = 0.0
     while True:
-        fresh = await asyncio.to_thread(live.events_after, last, 1.0)
+        fresh = await live.next_events(last, 1.0)
         for event in fresh:
             last = event.id
             yield server_sent(event)

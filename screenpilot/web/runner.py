@@ -1,13 +1,18 @@
 """What runs a console run: checks a request, builds its policy and device, runs the agent
 with the console's feed among its observers (each recorded step reaches the live run), and
 closes the device however the run ends. Model runtimes are loaded once and kept for later
-runs; the OCR engine is loaded once and shared."""
+runs; the OCR engine is loaded once and shared.
+
+The console's API key (`$OPENAI_API_KEY`) goes only to a server it trusts: its own `--server`
+and those named by `--trust-server`. A request may name any other server, which then gets
+the run's screenshots but no key."""
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import Protocol
 
 from screenpilot.agent.assembly import choose_policy, make_policy, make_runtime, open_device
 from screenpilot.devices.protocol import Device
@@ -19,11 +24,27 @@ from screenpilot.web.events import RunStatus
 from screenpilot.web.feed import ConsoleFeed
 
 
+class RuntimeFactory(Protocol):
+    """What makes a model runtime (`make_runtime`)."""
+
+    def __call__(
+        self, model: str | None, server: str | None, *, send_key: bool = True
+    ) -> Runtime | None: ...
+
+
+def same_server(a: str, b: str) -> bool:
+    """Whether two server URLs are the same one, as written (a trailing slash aside):
+    anything else, even another spelling of the host, is another server."""
+    return a.strip().rstrip("/") == b.strip().rstrip("/")
+
+
 class Runner:
     """Runs console requests, sharing one OCR engine and the loaded model runtimes.
 
     `devices` opens a device from its spec (`open_device`); with `read_screen` False runs
-    see only the elements a device reports itself (no OCR: the fast tests' fake desktop)."""
+    see only the elements a device reports itself (no OCR: the fast tests' fake desktop).
+    `trusted` are servers besides `server` that may have the key; `runtimes` makes a model
+    runtime (`make_runtime`, called with `send_key=`)."""
 
     def __init__(
         self,
@@ -34,9 +55,13 @@ class Runner:
         confirm_timeout: float = 300.0,
         devices: Callable[[str], Device] = open_device,
         read_screen: bool = True,
+        trusted: Iterable[str] = (),
+        runtimes: RuntimeFactory = make_runtime,
     ) -> None:
         self.output = output
         self.model, self.server = model, server
+        self.trusted = [url for url in (server, *trusted) if url]
+        self._make_runtime = runtimes
         self.confirm_timeout = confirm_timeout
         self.devices, self.read_screen = devices, read_screen
         self._ocr: RapidOcr | None = None
@@ -70,11 +95,18 @@ class Runner:
             read_instruction(request.instruction)
         return chosen
 
+    def trusts(self, server: str) -> bool:
+        """Whether `server` may have the console's API key."""
+        return any(same_server(server, known) for known in self.trusted)
+
     def runtime(self, model: str | None, server: str | None) -> Runtime | None:
+        """The runtime for this model and server, made once; a server the console does not
+        trust gets no API key."""
         key = (model, server)
         with self._runtime_lock:
             if key not in self._runtimes:
-                loaded = make_runtime(model, server)
+                send_key = server is not None and self.trusts(server)
+                loaded = self._make_runtime(model, server, send_key=send_key)
                 if loaded is None:
                     return None
                 self._runtimes[key] = loaded
@@ -112,6 +144,7 @@ class Runner:
                 budgets=Budgets(max_steps=request.max_steps),
                 output=self.output,
                 dry_run=request.dry_run,
+                secrets=request.secrets,
                 observers=[ConsoleFeed(live, lambda: agent.folder)],
             )
             live.attach(agent.cancel)

@@ -7,7 +7,9 @@
   (DNS rebinding) cannot reach it; a missing or malformed Host is refused too;
 - a request that changes something, sent by a browser, must come from the console's own page
   (its Origin), so another site open in the same browser cannot start a run;
-- a body larger than an upload may be is refused from its Content-Length, before it is read.
+- a body larger than an upload may be is refused: from its Content-Length before it is read,
+  and, whatever the headers say (a chunked body has no length), by counting its bytes as they
+  arrive: the route that reads past the limit gets no more, and the client a 413.
 
 Why not Starlette's `TrustedHostMiddleware` for the Host check: it lets through the same
 hosts (given `["localhost", "127.0.0.1", "[::1]"]` it compares the name, lower-cased, with
@@ -29,7 +31,7 @@ from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 COOKIE = "screenpilot_token"
 LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "[::1]"})
@@ -40,6 +42,20 @@ _HOST = re.compile(r"(?P<name>[a-z0-9._~%!$&'()*+,;=-]+|\[(?P<ip6>[0-9a-f:.]+)\]
 
 def new_token() -> str:
     return secrets.token_urlsafe(24)
+
+
+def is_loopback_name(name: str | None) -> bool:
+    """Whether a Host header's name (see `host_name`) is this machine's loopback: `localhost`,
+    any 127.0.0.0/8 address (a console bound to 127.0.0.2 prints that link) or `[::1]`. A
+    rebinding page reaches the console under a DNS name, never under an address literal."""
+    if name is None:
+        return False
+    if name in LOOPBACK_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(name.strip("[]")).is_loopback
+    except ValueError:
+        return False
 
 
 def host_name(header: str | None) -> str | None:
@@ -73,7 +89,7 @@ class Guard:
 
     def problem(self, request: Request) -> tuple[int, str] | None:
         host = request.headers.get("host")
-        if self.loopback and host_name(host) not in LOOPBACK_NAMES:
+        if self.loopback and not is_loopback_name(host_name(host)):
             named = "no Host header" if host is None else repr(host)
             return 403, f"this console answers only to loopback names, not {named}"
         if request.method not in ("GET", "HEAD", "OPTIONS"):
@@ -102,9 +118,35 @@ class Guard:
         request = Request(scope)
         problem = self.problem(request)
         if problem is None:
-            await self.app(scope, receive, send)
+            await self._counted(scope, receive, send)
             return
-        status, message = problem
+        await self._refuse(request, *problem, send)
+
+    async def _counted(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Run the app with its body counted as it arrives. Past the limit the app is told
+        the client left, whatever it answers then is dropped, and the client gets a 413."""
+        body = _CountedBody(receive, self.max_body)
+        started = False
+
+        async def guarded_send(message: Message) -> None:
+            nonlocal started
+            if body.exceeded and not started:
+                return  # the app's answer to a body cut short (a 400, say): ours goes instead
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, body.receive, guarded_send)
+        except Exception:
+            if not body.exceeded:
+                raise
+            # What the app made of a body that stopped coming: the 413 below says it all.
+        if body.exceeded and not started:
+            message = "the request is larger than 20 MB, the limit for uploads"
+            await self._refuse(Request(scope), 413, message, send)
+
+    async def _refuse(self, request: Request, status: int, message: str, send: Send) -> None:
+        scope = request.scope
         response: Any
         if request.url.path.startswith("/api/") or "text/html" not in request.headers.get(
             "accept", ""
@@ -114,4 +156,35 @@ class Guard:
             response = PlainTextResponse(f"{status}: {message}\n", status_code=status)
         if status == 401:
             response.headers["WWW-Authenticate"] = "Bearer"
-        await response(scope, receive, send)
+        if status == 413:  # the rest of the body is not read: the connection cannot be reused
+            response.headers["Connection"] = "close"
+        await response(scope, _nothing_more, send)
+
+
+async def _nothing_more() -> Message:
+    return {"type": "http.disconnect"}
+
+
+class _CountedBody:
+    """The app's `receive`, counting body bytes; past `limit` it stops reading the client
+    (nothing beyond the limit is ever held) and tells the app the client has gone."""
+
+    def __init__(self, receive: Receive, limit: int) -> None:
+        self._receive, self.limit = receive, limit
+        self.received = 0
+        self.exceeded = False
+
+    async def receive(self) -> Message:
+        if self.exceeded:
+            return {"type": "http.disconnect"}
+        message = await self._receive()
+        if message["type"] == "http.request":
+            self.received += len(message.get("body", b""))
+            if self.received > self.limit:
+                self.exceeded = True
+                raise BodyTooLargeError(f"the body passed {self.limit} bytes")
+        return message
+
+
+class BodyTooLargeError(Exception):
+    """Raised into the app when its request body passes the limit (the guard answers 413)."""
