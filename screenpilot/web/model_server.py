@@ -37,7 +37,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from screenpilot.models.runtime import Message, ModelRuntimeError, Runtime, Sampling, check_image
 from screenpilot.version import __version__
-from screenpilot.web.security import LOOPBACK_NAMES, host_name
+from screenpilot.web.security import host_name, is_loopback_name
 from screenpilot.web.serving import BackgroundServer
 
 #: Largest request body accepted (several 1080p PNG screenshots fit easily).
@@ -247,7 +247,7 @@ class _Gate:
     def problem(self, request: Request) -> tuple[int, str] | None:
         if self.api_key is None:
             host = request.headers.get("host", "")
-            if host_name(host) not in LOOPBACK_NAMES:
+            if not is_loopback_name(host_name(host)):
                 return 403, (
                     f"without an API key this server answers only to loopback names, not {host!r}"
                 )

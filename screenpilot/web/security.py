@@ -53,7 +53,7 @@ def is_loopback_name(name: str | None) -> bool:
     if name in LOOPBACK_NAMES:
         return True
     try:
-        return ipaddress.ip_address(name.strip("[]")).is_loopback
+        return ipaddress.IPv4Address(name).is_loopback
     except ValueError:
         return False
 
