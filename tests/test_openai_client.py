@@ -396,3 +396,30 @@ def test_no_retry_starts_when_its_pause_would_pass_the_deadline() -> None:
     with pytest.raises(ModelUnavailableError, match="no time left for another try within 5 s"):
         server.client(timeout=5).generate(HELLO)
     assert len(server.requests) == 1 and server.pauses == []
+
+
+def test_the_model_timeout_option_reaches_the_runtime_of_run_eval_and_serve(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from typer.testing import CliRunner
+
+    from screenpilot.agent.assembly import DEFAULT_MODEL_TIMEOUT, make_runtime
+    from screenpilot.cli import agent_commands, app
+
+    runtime = make_runtime(None, "http://127.0.0.1:9/v1", timeout=3.0)
+    assert isinstance(runtime, OpenAIRuntime) and runtime.timeout == 3.0
+    assert DEFAULT_MODEL_TIMEOUT == 120.0
+    seen: list[float] = []
+
+    def stop_here(model: object, server: object, budget: object = None, *, timeout: float) -> None:
+        seen.append(timeout)
+        raise SystemExit(0)
+
+    monkeypatch.setattr(agent_commands, "load_runtime", stop_here)
+    cli = CliRunner()
+    args = ["run", "click OK", "--server", "http://127.0.0.1:9/v1", "--model-timeout", "2.5"]
+    result = cli.invoke(app, args)
+    assert seen == [2.5], result.output
+    for command in ("run", "eval", "serve"):
+        shown = cli.invoke(app, [command, "--help"], env={"COLUMNS": "200"}).output
+        assert "--model-timeout" in shown

@@ -19,6 +19,8 @@ from screenpilot.policies.base import Policy
 
 POLICIES = ("rules", "native", "planned")
 DEFAULT_SERVER_MODEL = "Qwen/Qwen3-VL-4B-Instruct"
+#: Seconds a call to a model server may take in all, its retries included (--model-timeout).
+DEFAULT_MODEL_TIMEOUT = 120.0
 
 
 def _bad(what: str, reason: str) -> InvalidInputError:
@@ -63,10 +65,11 @@ def make_runtime(
     budget: VisualBudget | None = None,
     *,
     send_key: bool = True,
+    timeout: float = DEFAULT_MODEL_TIMEOUT,
 ) -> Runtime | None:
     """A server runtime when a URL is given (sending `$OPENAI_API_KEY` as its key when set
     and `send_key`: False for a server the caller does not trust with it), a local one for
-    a model alone, else None.
+    a model alone, else None. A server's every call ends within `timeout` seconds.
 
     Loading a local model takes a while (and downloads it on first use)."""
     if server:
@@ -77,6 +80,7 @@ def make_runtime(
             model=model or DEFAULT_SERVER_MODEL,
             budget=budget,
             api_key=(os.environ.get("OPENAI_API_KEY") or None) if send_key else None,
+            timeout=timeout,
         )
     if model:
         from screenpilot.models.local import LocalRuntime

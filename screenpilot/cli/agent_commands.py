@@ -37,6 +37,14 @@ Output = Annotated[Path, typer.Option("--output", "-o", help="Folder for run rec
 DeviceOpt = Annotated[str, typer.Option(help="desktop, android or android:SERIAL.")]
 ModelOpt = Annotated[str | None, typer.Option(help="Local Qwen3-VL: hub id or folder.")]
 ServerOpt = Annotated[str | None, typer.Option(help="OpenAI-compatible server URL (…/v1).")]
+ModelTimeoutOpt = Annotated[
+    float,
+    typer.Option(
+        "--model-timeout",
+        min=0.1,
+        help="Seconds one call to the model server may take in all, its retries included.",
+    ),
+]
 PolicyOpt = Annotated[str | None, typer.Option(help="rules, native or planned.")]
 DryRunOpt = Annotated[bool, typer.Option(help="Plan and record, run nothing.")]
 YesOpt = Annotated[bool, typer.Option("--yes", help="Confirm risky actions without asking.")]
@@ -146,15 +154,17 @@ def _device(spec: str) -> Any:
     return open_device(spec)
 
 
-def load_runtime(model: str | None, server: str | None, budget: Any = None) -> Any:
+def load_runtime(
+    model: str | None, server: str | None, budget: Any = None, *, timeout: float = 120.0
+) -> Any:
     """The Qwen3-VL runtime the options name, or None for no model (a local one loads under a
-    spinner)."""
+    spinner). A server's calls end within `timeout` seconds each, retries included."""
     from screenpilot.agent.assembly import make_runtime
 
     if model and not server:
         with out.status(f"loading {model}..."):
             return make_runtime(model, server, budget)
-    return make_runtime(model, server, budget)
+    return make_runtime(model, server, budget, timeout=timeout)
 
 
 def _drive(device: str, policy: Any, instruction: str, **options: Any) -> Any:
@@ -205,6 +215,7 @@ def run(
     device: DeviceOpt = "desktop",
     model: ModelOpt = None,
     server: ServerOpt = None,
+    model_timeout: ModelTimeoutOpt = 120.0,
     policy: PolicyOpt = None,
     max_steps: Annotated[int, typer.Option(min=1, help="Stop after this many steps.")] = 40,
     temperature: TemperatureOpt = 0.0,
@@ -230,7 +241,9 @@ def run(
     if chosen == "rules" and not (model or server):
         out.print("no model configured: using the rules policy (plain instructions)")
     budget = VisualBudget(max_tokens=visual_tokens)
-    runtime = load_runtime(model, server, budget) if chosen != "rules" else None
+    runtime = (
+        load_runtime(model, server, budget, timeout=model_timeout) if chosen != "rules" else None
+    )
     the_policy = make_policy(
         chosen,
         runtime,
@@ -462,6 +475,7 @@ def evaluate(
     device: DeviceOpt = "desktop",
     model: ModelOpt = None,
     server: ServerOpt = None,
+    model_timeout: ModelTimeoutOpt = 120.0,
     policy: PolicyOpt = None,
     output: Output = Path("runs"),
     results: Annotated[Path | None, typer.Option(help="Write the results as JSON here.")] = None,
@@ -516,7 +530,7 @@ def evaluate(
         if not select_runs(tasks, programs=only or (), names=task or ()):
             raise InvalidInputError("only", [("", "no task of the suite is selected")])
         chosen = choose_policy(policy, has_model=bool(model or server))
-    runtime = load_runtime(model, server) if chosen != "rules" else None
+    runtime = load_runtime(model, server, timeout=model_timeout) if chosen != "rules" else None
 
     def policy_for(fields: dict[str, Any]) -> Any:
         if "task" in fields:

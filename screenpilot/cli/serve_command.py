@@ -4,6 +4,7 @@ OpenAI-compatible server for a local Qwen3-VL: both FastAPI apps under uvicorn."
 from __future__ import annotations
 
 import contextlib
+import functools
 import importlib.util
 from pathlib import Path
 from typing import Annotated
@@ -19,7 +20,13 @@ from screenpilot.cli import (
     out,
     visual_budget,
 )
-from screenpilot.cli.agent_commands import ModelOpt, Output, ServerOpt, display_or_virtual
+from screenpilot.cli.agent_commands import (
+    ModelOpt,
+    ModelTimeoutOpt,
+    Output,
+    ServerOpt,
+    display_or_virtual,
+)
 from screenpilot.errors import ScreenpilotError
 
 
@@ -37,6 +44,7 @@ def serve(
     ] = None,
     model: ModelOpt = None,
     server: ServerOpt = None,
+    model_timeout: ModelTimeoutOpt = 120.0,
     trust_server: Annotated[
         list[str] | None,
         typer.Option(
@@ -59,6 +67,7 @@ def serve(
         raise ScreenpilotError(
             f"the console needs {', '.join(missing)}: pip install 'screenpilot[web]'"
         )
+    from screenpilot.agent.assembly import make_runtime
     from screenpilot.web.console import create_app
     from screenpilot.web.runner import Runner
     from screenpilot.web.security import new_token
@@ -84,6 +93,7 @@ def serve(
         server=server,
         confirm_timeout=confirm_timeout,
         trusted=trust_server or (),
+        runtimes=functools.partial(make_runtime, timeout=model_timeout),
     )
     console = create_app(runner, token=token, loopback=local)
     shown_host = f"[{host}]" if ":" in host else host
