@@ -17,11 +17,13 @@ from screenpilot.actions.guard import ALLOWED, Guard, RefusedError, SafetyDecisi
 from screenpilot.actions.placement import (
     GroundingError,
     Placed,
+    element_at,
     intent_of,
     main_placement,
     needs_elements,
     only_editable,
     swipe_end,
+    under_pointer,
 )
 from screenpilot.actions.retyping import Typing, first_try, retry
 from screenpilot.actions.targets import Description, ElementRef, Target
@@ -196,10 +198,13 @@ class Executor:
         """The screen point for a target on this observation (grounding words if needed,
         for an action that will `intent` it); returns the observation too, as grounding may
         have added OCR elements to it."""
+        # A bare point or box is placed with the element under it, so the guard judges
+        # what a model's `left_click [x, y]` really presses.
         if isinstance(target, ScreenPoint):
-            return Placed(target), observation
+            return Placed(target, element=element_at(observation, target)), observation
         if isinstance(target, ScreenBox):
-            return Placed(target.center, box=target), observation
+            under = element_at(observation, target.center)
+            return Placed(target.center, box=target, element=under), observation
         if isinstance(target, ElementRef):
             for element in observation.elements:
                 if element.id == target.id:
@@ -222,7 +227,8 @@ class Executor:
         self, action: Action, observation: Observation
     ) -> tuple[tuple[Placed, ...], Observation]:
         """Every target of the action placed on this observation, each with its role (a
-        swipe given by direction gets its computed end too). Raises GroundingError."""
+        swipe given by direction gets its computed end too; a guarded click or scroll with
+        no target, the pointer's place when the device can tell it). Raises GroundingError."""
         placements: list[Placed] = []
         for role, target in action.targets:
             intent = intent_of(action) if role == "target" else "any"
@@ -234,6 +240,10 @@ class Executor:
                 placements.append(only)
         if isinstance(action, Swipe) and action.direction is not None:
             placements.append(swipe_end(action, placements, observation))
+        if isinstance(action, Click | Scroll) and action.target is None and self.guard is not None:
+            pointer = under_pointer(self.device, observation)
+            if pointer is not None:  # the click lands where the pointer is: judge that place
+                placements.append(pointer)
         return tuple(placements), observation
 
     # ------------------------------------------------------------------ acting
@@ -242,7 +252,8 @@ class Executor:
         be placed and RefusedError when the guard blocks it; returns a result with `ok`
         False when the effect is not seen."""
         start = self.clock()
-        before = self.observe(with_elements=needs_elements(action))
+        guarded = self.guard is not None
+        before = self.observe(with_elements=needs_elements(action, guarded=guarded))
         placements, before = self.place_all(action, before)
         safety = self.guard(action, placements, before) if self.guard is not None else ALLOWED
         if safety.blocked:

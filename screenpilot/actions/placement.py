@@ -1,7 +1,8 @@
 """Where an action's targets land on the screen, and how each was found: the `Placed` value,
 the rules the executor places targets by (what grounding should look for, where typing with
-no target goes, where a direction swipe ends), and `GroundingError` for words that match
-nothing or several things."""
+no target goes, where a direction swipe ends, which element lies under a bare point, when
+the observation's elements must be read), and `GroundingError` for words that match nothing
+or several things."""
 
 from __future__ import annotations
 
@@ -12,8 +13,11 @@ from screenpilot.actions.vocabulary import (
     Action,
     Click,
     Hover,
+    Key,
     LongPress,
+    Scroll,
     Swipe,
+    SystemButton,
     TargetRole,
     TypeText,
 )
@@ -85,11 +89,50 @@ def only_editable(observation: Observation) -> Placed | None:
     return None
 
 
-def needs_elements(action: Action) -> bool:
-    """Whether placing this action's targets needs the observation's elements."""
+def needs_elements(action: Action, *, guarded: bool = False) -> bool:
+    """Whether placing this action's targets needs the observation's elements. `guarded`:
+    a safety guard will judge what the action touches, so a point needs the element under
+    it, and a click, typing or Enter with no target the focused element or the one under
+    the pointer (reading a tree costs ~15 ms; an unguarded click on a point goes without)."""
     if isinstance(action, TypeText) and action.target is None:
         return True  # to find the focused or the only editable element
-    return any(isinstance(t, Description | ElementRef) for _, t in action.targets)
+    if any(isinstance(t, Description | ElementRef) for _, t in action.targets):
+        return True
+    if not guarded:
+        return False
+    if action.targets or isinstance(action, Click | Scroll):
+        return True
+    if isinstance(action, Key):
+        return "enter" in action.keys or action.keys == ["space"]
+    return isinstance(action, SystemButton) and action.button == "enter"
+
+
+def element_at(observation: Observation, point: ScreenPoint) -> Element | None:
+    """The element under a point: the smallest of the device's own (accessibility,
+    uiautomator) whose box holds it, a control before the text or window around it; else
+    the smallest OCR or pixel-found one there."""
+    holding = [e for e in observation.elements if e.box.contains(point)]
+    for sources in (("a11y", "uiautomator"), ("ocr", "pixels")):
+        found = [e for e in holding if e.source in sources]
+        controls = [e for e in found if e.role not in _SURROUNDINGS]
+        if controls or found:
+            return min(controls or found, key=lambda e: e.box.width * e.box.height)
+    return None
+
+
+def under_pointer(device: object, observation: Observation) -> Placed | None:
+    """Where the pointer is, with the element under it, when the device can tell (an
+    optional `pointer_position()` returning a ScreenPoint); None when it cannot."""
+    position = getattr(device, "pointer_position", None)
+    point = position() if callable(position) else None
+    if not isinstance(point, ScreenPoint):
+        return None
+    return Placed(point, element=element_at(observation, point))
+
+
+#: Roles of what surrounds a control rather than being one: under a point, a button wins
+#: over the label drawn inside it and the window around it.
+_SURROUNDINGS = frozenset({"text", "window", "other"})
 
 
 def swipe_end(action: Swipe, placements: list[Placed], before: Observation) -> Placed:
@@ -100,4 +143,5 @@ def swipe_end(action: Swipe, placements: list[Placed], before: Observation) -> P
     share = action.distance if action.distance is not None else 0.5
     dx = {"left": -1, "right": 1}.get(action.direction or "", 0) * share * screen.width
     dy = {"up": -1, "down": 1}.get(action.direction or "", 0) * share * screen.height
-    return Placed(before.geometry.guard(ScreenPoint(x=first.x + dx, y=first.y + dy)), role="end")
+    end = before.geometry.guard(ScreenPoint(x=first.x + dx, y=first.y + dy))
+    return Placed(end, element=element_at(before, end), role="end")
