@@ -8,7 +8,8 @@ and a 5xx answer, a bounded number of times, with a doubling pause or the one th
 for in `Retry-After`. When the tries run out the server counts as gone:
 `ModelUnavailableError`, on which the agent ends its run at once. Any other 4xx is the
 request's fault and fails at once, naming the status and the server's message, as does a reply
-that is not a chat completion.
+that is not a chat completion, or one whose message content is not text (a number, an object);
+content given as a list of parts, as OpenAI's format allows, is read as its text parts joined.
 
 Built on httpx, not the openai SDK. The SDK retries the same way, but it brings a handful of
 packages more (distro, jiter, tqdm, ...), its typed replies tuck what vLLM adds (such as
@@ -153,11 +154,11 @@ class OpenAIRuntime:
         reply = self._post(body)
         try:
             choice = reply["choices"][0]
-            raw = choice["message"]["content"] or ""
+            message = choice["message"]
+            raw = _text_of(message["content"], "content")
             # vLLM with a reasoning parser hands the thinking apart from the answer.
-            reasoning = choice["message"].get("reasoning_content") or choice["message"].get(
-                "reasoning"
-            )
+            field = "reasoning_content" if message.get("reasoning_content") else "reasoning"
+            reasoning = _text_of(message.get(field), field)
             if reasoning:
                 raw = f"<think>{reasoning}</think>{raw}"
             entries = ((choice.get("logprobs") or {}).get("content")) if logprobs else None
@@ -167,7 +168,12 @@ class OpenAIRuntime:
                 else None
             )
             used = int((reply.get("usage") or {}).get("prompt_tokens", 0))
-        except (KeyError, IndexError, TypeError, ValueError, AttributeError):
+        except _NotTextError as error:
+            raise ModelRuntimeError(
+                f"{self.url} answered a message whose {error}; an answer must be text or a "
+                "list of text parts"
+            ) from None
+        except (KeyError, IndexError, TypeError, ValueError, AttributeError, OverflowError):
             raise ModelRuntimeError(
                 f"{self.url} answered something that is not a chat completion: {str(reply)[:200]}"
             ) from None
@@ -252,7 +258,7 @@ class OpenAIRuntime:
     def _json(self, response: httpx.Response) -> Any:
         try:
             return response.json()
-        except ValueError:  # not JSON, or not UTF-8
+        except (ValueError, RecursionError):  # not JSON, not UTF-8, or nested past reading
             raise ModelRuntimeError(
                 f"{self.url} answered something that is not JSON: {response.text[:200]!r}"
             ) from None
@@ -267,6 +273,46 @@ class OpenAIRuntime:
         return f"{self.url} refused the request ({status}): {said}{hint}"
 
 
+class _NotTextError(Exception):
+    """A reply's message holds something other than text where the answer belongs."""
+
+
+def _kind(value: object) -> str:
+    if isinstance(value, bool):
+        return "a bool"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, dict):
+        return "an object"
+    if isinstance(value, list):
+        return "a list"
+    return "text" if isinstance(value, str) else "null"
+
+
+def _text_of(value: object, field: str) -> str:
+    """A message's `content` (or reasoning) as text. OpenAI's format allows a list of parts:
+    the text ones are joined and the others (an image, say) left out; anything else is an
+    answer no one can read, said in a sentence."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if not isinstance(value, list):
+        raise _NotTextError(f"{field} is {_kind(value)}")
+    texts = []
+    for part in value:
+        if isinstance(part, str):
+            texts.append(part)
+        elif not isinstance(part, dict):
+            raise _NotTextError(f"{field} has a part that is {_kind(part)}")
+        elif part.get("type") == "text":
+            text = part.get("text")
+            if not isinstance(text, str):
+                raise _NotTextError(f"{field} has a text part whose text is {_kind(text)}")
+            texts.append(text)
+    return "".join(texts)
+
+
 class _PastDeadlineError(Exception):
     """The request's whole time ran out while its reply was still coming."""
 
@@ -276,7 +322,7 @@ def _server_says(response: httpx.Response) -> str:
     top-level `message`, FastAPI's `detail`; else the start of the body."""
     try:
         reply = response.json()
-    except ValueError:
+    except (ValueError, RecursionError):
         reply = None
     said: Any = None
     if isinstance(reply, dict):

@@ -159,12 +159,15 @@ class ComputerUseArguments(_Arguments):
 
     @field_validator("keys")
     @classmethod
-    def _known_keys(cls, keys: list[str]) -> list[str]:
-        return normalise_chord(keys)
+    def _known_keys(cls, keys: list[str] | None) -> list[str] | None:
+        # An explicit null reaches the validator too; it counts as not given.
+        return None if keys is None else normalise_chord(keys)
 
     @field_validator("pixels")
     @classmethod
-    def _whole_clicks(cls, pixels: float) -> float:
+    def _whole_clicks(cls, pixels: float | None) -> float | None:
+        if pixels is None:
+            return None
         if pixels == 0 or not float(pixels).is_integer():
             raise ValueError(f"must be a non-zero whole number of wheel clicks, got {pixels}")
         return pixels
