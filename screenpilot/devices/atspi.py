@@ -279,6 +279,8 @@ class AccessibilityReader:
             kind = attributes.get("text-input-type", "")  # Chromium: <input type="email">
             if kind in _INPUT_KINDS:
                 held.add(f"input:{kind}")
+            if kind == "password":  # Chromium's <input type=password> is a plain entry
+                held.add("password")
         return Element(
             id="",
             role=role,

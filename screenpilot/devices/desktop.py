@@ -24,6 +24,7 @@ from screenpilot.devices.a11y_windows import arrange, match_window
 from screenpilot.devices.atspi import AccessibilityReader, load_pyatspi
 from screenpilot.devices.protocol import Direction, SystemButtonName, UnsupportedActionError
 from screenpilot.devices.x11_clipboard import Clipboard
+from screenpilot.devices.x11_typing import UntypableError, type_ascii
 from screenpilot.devices.x11_windows import ActiveWindow, active_window
 from screenpilot.errors import DeviceLostError, ScreenpilotError
 from screenpilot.perception.elements import Element
@@ -287,7 +288,8 @@ class Desktop:
         self._input(self._gui.hotkey, *names, interval=0.02)
 
     def type_text(self, text: str) -> None:
-        """Type any text: keystrokes for ASCII, a clipboard paste for everything else.
+        """Type any text: keystrokes for ASCII (by the server's own keyboard map, see
+        `x11_typing`: pyautogui's guess typed `<` as `>`), a clipboard paste for the rest.
 
         The user's clipboard is put back afterwards (served by one xclip child until
         `close()`).
@@ -296,7 +298,14 @@ class Desktop:
         if bad:
             raise DesktopError(f"refusing to type control characters {', '.join(bad)}")
         if text.isascii():
-            self._input(self._gui.write, text)
+            x11 = getattr(self._gui, "_pyautogui_x11", None)
+            if x11 is None:
+                self._input(self._gui.write, text)
+            else:
+                try:
+                    self._input(type_ascii, x11._display, text)
+                except UntypableError as error:
+                    raise DesktopError(str(error)) from None
             return
         if self._clipboard is None:
             self._clipboard = Clipboard()
