@@ -13,6 +13,7 @@ from typing import ClassVar
 
 import pytest
 
+from screenpilot.devices.virtual_display import XSession
 from screenpilot.devices.x11_typing import UntypableError, key_for, type_ascii
 
 PRINTABLE = "".join(chr(c) for c in range(32, 127))
@@ -88,3 +89,45 @@ def test_all_95_printable_ascii_characters_reach_a_tk_entry_exactly(
         if app.poll() is None:
             app.kill()
     assert out.read_text(encoding="utf-8") == PRINTABLE
+
+
+GTK_PASSWORD = """
+import gi
+gi.require_version("Gtk", "3.0")
+from gi.repository import Gtk
+w = Gtk.Window(title="GTK password probe"); w.move(200, 150); w.set_default_size(420, 120)
+grid = Gtk.Grid(row_spacing=8, column_spacing=8, margin=16); w.add(grid)
+label = Gtk.Label(label="Password"); entry = Gtk.Entry(); label.set_mnemonic_widget(entry)
+entry.set_visibility(False); entry.set_hexpand(True)
+grid.attach(label, 0, 0, 1, 1); grid.attach(entry, 1, 0, 1, 1)
+w.connect("destroy", Gtk.main_quit); w.show_all(); Gtk.main()
+"""
+
+
+def test_a_gtk_password_field_is_verified_by_its_mask_count_never_written(
+    xsession: XSession,
+) -> None:
+    from screenpilot.actions.executor import Executor
+    from screenpilot.actions.vocabulary import TypeText
+    from screenpilot.devices.desktop import Desktop
+
+    with Desktop() as desktop:  # switches accessibility on before the app starts
+        app = xsession.start(["/usr/bin/python3", "-c", GTK_PASSWORD])
+        try:
+            xsession.wait_for_window("GTK password probe")
+            deadline = time.monotonic() + 30
+            while time.monotonic() < deadline:
+                fields = [e for e in desktop.elements() if "password" in e.states]
+                if fields:
+                    break
+                time.sleep(0.5)
+            assert fields and fields[0].role == "entry"
+            executor = Executor(desktop)
+            typed = executor.run(TypeText(text="hunter2<>", target="Password", clear_first=True))
+            assert typed.ok, typed.verdict
+            assert "as many characters as were typed" in typed.verdict.reason
+            assert not any(ch.isdigit() for ch in typed.verdict.reason)
+            [now] = [e for e in desktop.elements() if "password" in e.states]
+            assert len(now.value) == len("hunter2<>") and "hunter" not in now.value
+        finally:
+            xsession.stop(app)
