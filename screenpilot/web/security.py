@@ -143,9 +143,13 @@ class Guard:
             # What the app made of a body that stopped coming: the 413 below says it all.
         if body.exceeded and not started:
             message = "the request is larger than 20 MB, the limit for uploads"
-            await self._refuse(Request(scope), 413, message, send)
+            # Mid-body: closing stops a client that would send on and on (uvicorn would read
+            # and drop the rest of a kept-alive connection's body).
+            await self._refuse(Request(scope), 413, message, send, close=True)
 
-    async def _refuse(self, request: Request, status: int, message: str, send: Send) -> None:
+    async def _refuse(
+        self, request: Request, status: int, message: str, send: Send, *, close: bool = False
+    ) -> None:
         scope = request.scope
         response: Any
         if request.url.path.startswith("/api/") or "text/html" not in request.headers.get(
@@ -156,7 +160,7 @@ class Guard:
             response = PlainTextResponse(f"{status}: {message}\n", status_code=status)
         if status == 401:
             response.headers["WWW-Authenticate"] = "Bearer"
-        if status == 413:  # the rest of the body is not read: the connection cannot be reused
+        if close:
             response.headers["Connection"] = "close"
         await response(scope, _nothing_more, send)
 
