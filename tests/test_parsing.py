@@ -10,8 +10,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from screenpilot.actions import Click, Finish, Key, Swipe, TypeText
+from screenpilot.errors import ScreenpilotError
 from screenpilot.models.parsing import (
+    MAX_ANSWER_CHARS,
+    MAX_DEPTH,
+    MAX_NUMBER_CHARS,
     ModelParseError,
+    json_values,
     parse_grounding,
     parse_tool_calls,
     split_thinking,
@@ -160,7 +165,87 @@ def test_the_tool_declarations_keep_the_trained_names_and_enums() -> None:
     assert "the Submit button" in grounding_prompt("the Submit button")
 
 
+def wait_call(time: str) -> str:
+    return (
+        '<tool_call>{"name": "computer_use", "arguments": {"action": "wait", "time": '
+        f"{time}}}}}</tool_call>"
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        (wait_call("1" * (MAX_NUMBER_CHARS + 1)), f"{MAX_NUMBER_CHARS + 1} characters long"),
+        (wait_call("0." + "5" * MAX_NUMBER_CHARS), "characters long"),
+        (wait_call("NaN"), "has NaN"),
+        (wait_call("-Infinity"), "has -Infinity"),
+        (wait_call("1e999"), "too large for a float: 1e999"),
+        ("[" * (MAX_DEPTH + 1) + "]" * (MAX_DEPTH + 1), f"over {MAX_DEPTH} deep"),
+        ('{"a": ' * 5000 + "1" + "}" * 5000, "too deep to read"),
+        ("[" * 20_000, "too deep to read"),
+        (("[1, " * 300 + "x ") * 40, "broken at every bracket"),
+        (wait_call("2") + "x" * MAX_ANSWER_CHARS, f"at most {MAX_ANSWER_CHARS} are read"),
+    ],
+    ids=[
+        "long int",
+        "long float",
+        "NaN",
+        "-Infinity",
+        "1e999",
+        "33 deep",
+        "5000 deep objects",
+        "20,000 deep lists",
+        "quadratic",
+        "too long",
+    ],
+)
+def test_numbers_nesting_and_lengths_no_answer_has_are_parse_errors(text: str, reason: str) -> None:
+    for parse in (parse_tool_calls, parse_grounding, json_values):
+        with pytest.raises(ModelParseError) as info:
+            parse(text)
+        assert reason in str(info.value), parse
+        assert info.value.raw == text
+
+
+def test_the_bounds_leave_every_real_answer_readable() -> None:
+    # A number of exactly the longest length, nesting of exactly the deepest, and a long
+    # thinking part (the bound is on the answer after it) are all read.
+    [call] = parse_tool_calls(wait_call("2." + "0" * (MAX_NUMBER_CHARS - 2)))
+    assert call.arguments.time == 2
+    assert json_values("[" * MAX_DEPTH + "]" * MAX_DEPTH) != []
+    thinking = "<think>" + "I look at the form. " * 5000 + "</think>"
+    assert len(thinking) > MAX_ANSWER_CHARS
+    assert parse_tool_calls(thinking + DESKTOP_ANSWER)[0].arguments.action == "left_click"
+
+
+def test_a_long_problem_is_told_short_with_the_answer_kept_whole() -> None:
+    text = (
+        '<tool_call>{"name": "computer_use", "arguments": {"action": "key", "keys": ["'
+        + "q" * 40_000
+        + '"]}}</tool_call>'
+    )
+    with pytest.raises(ModelParseError, match="unknown key") as info:
+        parse_tool_calls(text)
+    assert len(str(info.value)) < 1000 and info.value.raw == text
+
+
+def test_a_label_that_is_not_text_is_an_unusable_region() -> None:
+    with pytest.raises(ModelParseError, match="a label must be text"):
+        parse_grounding('{"bbox_2d": [1, 2, 3, 4], "label": [["Submit"]]}')
+
+
 RECORDED = [DESKTOP_ANSWER, TWO_CALLS, PHONE_ANSWER, THINKING_ANSWER, GROUNDING_ANSWER]
+
+
+def to_actions(text: str) -> None:
+    """The whole way from an answer to actions; any error but a project one fails the test."""
+    try:
+        for call in parse_tool_calls(text):
+            tool_call_to_action(call, DESKTOP)
+    except ModelParseError as error:
+        assert error.raw == text
+    except ScreenpilotError:
+        pass  # a call the tool allows asking for an action screenpilot refuses
 
 
 @settings(max_examples=3000)
@@ -174,16 +259,17 @@ def test_mangled_answers_never_crash_the_parsers(
     base: str, cut: int, noise: str, where: int
 ) -> None:
     text = base[:cut] + noise + base[where:]
-    for parse in (parse_tool_calls, parse_grounding):
-        try:
-            parse(text)
-        except ModelParseError as error:
-            assert error.raw == text
+    to_actions(text)
+    try:
+        parse_grounding(text)
+    except ModelParseError as error:
+        assert error.raw == text
 
 
+# With these 4,000 and test_hostile_answers' 6,000, the suite reads 10,000 generated answers.
 @settings(max_examples=1000)
 @given(st.text(max_size=300))
 def test_arbitrary_text_never_crashes_the_parsers(text: str) -> None:
-    for parse in (parse_tool_calls, parse_grounding):
-        with contextlib.suppress(ModelParseError):
-            parse(text)
+    to_actions(text)
+    with contextlib.suppress(ModelParseError):
+        parse_grounding(text)

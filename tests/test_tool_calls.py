@@ -181,6 +181,22 @@ BAD_CALLS: list[tuple[dict[str, Any], str, str]] = [
     (call("mobile_use", action="key", text="x"), "arguments.action", "Input should be 'click'"),
     ({"name": "browser_use", "arguments": {}}, "name", "'browser_use' is not one of"),
     ({"arguments": {"action": "click"}}, "name", "is missing"),
+    # An explicit null counts as not given (it reached float() and raised TypeError).
+    (call("computer_use", action="scroll", pixels=None), "arguments", "needs `pixels`"),
+    (call("computer_use", action="key", keys=None), "arguments", "needs `keys`"),
+    # Lists and objects where a scalar belongs.
+    (call("computer_use", action="key", keys=[["ctrl"]]), "arguments.keys.0", "valid string"),
+    (call("computer_use", action="type", text={"a": 1}), "arguments.text", "valid string"),
+    (call("computer_use", action="wait", time=[1]), "arguments.time", "valid number"),
+    (
+        call("computer_use", action="left_click", coordinate=[[1], [2]]),
+        "arguments.coordinate.1",
+        "valid number",
+    ),
+    (call("mobile_use", action="system_button", button=["Back"]), "arguments.button", "'Back'"),
+    (call("mobile_use", action="terminate", status={"x": 1}), "arguments.status", "'success'"),
+    ({"name": {"a": 1}, "arguments": {}}, "name", "is not one of"),
+    ({"name": "computer_use", "arguments": [1]}, "arguments", "valid dictionary"),
 ]
 
 

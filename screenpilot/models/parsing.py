@@ -115,12 +115,16 @@ def split_thinking(text: str) -> tuple[str, str]:
     return "\n".join(thoughts), _THINK.sub("", text).strip()
 
 
+def _check_length(answer: str) -> None:
+    if len(answer) > MAX_ANSWER_CHARS:
+        raise _UnreadableError(
+            f"the answer is {len(answer)} characters long (at most {MAX_ANSWER_CHARS} are read)"
+        )
+
+
 def _values(text: str) -> list[Any]:
     """`json_values`, raising `_UnreadableError` for what no real answer holds."""
-    if len(text) > MAX_ANSWER_CHARS:
-        raise _UnreadableError(
-            f"the answer is {len(text)} characters long (at most {MAX_ANSWER_CHARS} are read)"
-        )
+    _check_length(text)
     values, i = [], 0
     # Characters read by tries that failed. Each failed try is followed by one from the
     # next bracket, so text that is JSON almost to the end at every bracket (`[1, [1, ...`)
@@ -166,6 +170,7 @@ def parse_tool_calls(text: str) -> list[ToolCall]:
     sources = blocks or [m.group(1) for m in _FENCE.finditer(answer)] or [answer]
     candidates: list[Any] = []
     try:
+        _check_length(answer)
         for source in sources:
             for value in _values(source):
                 candidates.extend(value if isinstance(value, list) else [value])
@@ -205,6 +210,7 @@ def parse_grounding(text: str) -> list[GroundedRegion]:
     fenced = [m.group(1) for m in _FENCE.finditer(answer)]
     found: list[GroundedRegion] = []
     try:
+        _check_length(answer)
         values = [v for source in fenced or [answer] for v in _values(source)]
     except _UnreadableError as error:
         raise ModelParseError(str(error), text) from None
