@@ -1,7 +1,9 @@
 """Hostile Qwen3-VL answers (issue 16, item 4): whatever the model or its server says, reading
 it ends in a project error that the policies record as an unusable answer, and a run fed
 nothing but such answers ends cleanly with its report. The red team's cases first, then a
-fuzz of generated answers through every parse path, then whole runs on the fake desktop."""
+fuzz of generated answers through every parse path (native tool calls to actions, grounding,
+the planner's list of actions), then whole runs on the fake desktop: hostile answers to both
+model policies, a server whose content is not text, an X server lost mid-run."""
 
 from __future__ import annotations
 
@@ -17,6 +19,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from screenpilot.actions.executor import Pacing
+from screenpilot.actions.vocabulary import ACTION_ADAPTER, ACTION_TYPES
 from screenpilot.agent.loop import Agent, Budgets
 from screenpilot.errors import DeviceLostError, ScreenpilotError
 from screenpilot.models.openai_client import OpenAIRuntime
@@ -102,7 +105,8 @@ def test_the_red_team_s_answers_are_parse_errors(
 # values are drawn from the shapes a model should never write (numbers thousands of digits
 # long, NaN, nested lists and objects where scalars belong, long strings, nulls) beside
 # ordinary ones, plus JSON nested thousands deep and bracket junk. Values are picked from a
-# fixed list so that ten thousand answers take seconds, not minutes.
+# fixed list so that thousands of answers take seconds, not minutes. These 6,000 and
+# test_parsing's 4,000 mangled and arbitrary texts make the suite's 10,000 answers.
 _SCALARS = [
     "0", "1", "-1", "500", "1000", "1001", "999.5", "1e3", "-0.0", "1e-400", "1.5", "2",
     "NaN", "Infinity", "-Infinity", "1e999", "-1e400", "9" * 41, "9" * 309, "9" * 400,
@@ -124,6 +128,12 @@ _CALLS = [(n, a) for n in ("computer_use",) for a in COMPUTER_USE_ACTIONS] + [
     ("mobile_use", a) for a in MOBILE_USE_ACTIONS
 ]
 _GIVEN = [chosen for size in (0, 1, 2, 3) for chosen in itertools.combinations(_PARAMETERS, size)]
+# The planner writes actions of the vocabulary: every field any of them has.
+_FIELDS = sorted(
+    {name for d in ACTION_ADAPTER.json_schema()["$defs"].values() for name in d["properties"]}
+    - {"type"}
+)
+_PLAN_GIVEN = [chosen for size in (0, 1, 2) for chosen in itertools.combinations(_FIELDS, size)]
 
 
 @st.composite
@@ -139,7 +149,8 @@ def hostile_answers(draw: st.DrawFn) -> str:
         key = draw(st.sampled_from(["bbox_2d", "point_2d"]))
         return f'[{{"{key}": {draw(_value)}, "label": {draw(_value)}}}]'
     if kind == "plan":
-        return f'[{{"type": "scroll", "direction": {draw(_value)}, "amount": {draw(_value)}}}]'
+        fields = "".join(f', "{k}": {draw(_value)}' for k in draw(st.sampled_from(_PLAN_GIVEN)))
+        return f'[{{"type": "{draw(st.sampled_from(ACTION_TYPES))}"{fields}}}]'
     name, action = draw(st.sampled_from(_CALLS))
     given_ = "".join(f', "{k}": {draw(_value)}' for k in draw(st.sampled_from(_GIVEN)))
     return wrapped(f'{{"action": "{action}"{given_}}}', name)
@@ -212,6 +223,22 @@ def test_a_run_fed_hostile_answers_records_them_as_unusable_and_ends_cleanly(
     assert len(unusable) == len(HOSTILE)
     assert [s.raw for s in unusable] == HOSTILE  # each kept whole for the record
     assert run.end is not None and run.end.status == "failure"
+    assert result.report is not None and result.report.exists()
+
+
+def test_a_planned_run_fed_hostile_plans_records_them_as_unusable_and_ends_cleanly(
+    tmp_path: Path,
+) -> None:
+    plans = [
+        f'[{{"type": "scroll", "direction": "down", "amount": {HUGE}}}]',
+        '[{"type": "click", "target": {"x": [1e999]}}]',
+        '[{"type": "wait", "seconds": NaN}]',
+        '[{"type": "finish", "status": "failure", "message": "gave up"}]',
+    ]
+    result = agent(form(), PlannedPolicy(ScriptedRuntime(plans)), tmp_path).run("press OK")
+    assert (result.status, result.message) == ("failure", "gave up")
+    steps = Trajectory.load(result.folder).steps  # type: ignore[arg-type]
+    assert [s.thought.startswith("unusable plan") for s in steps] == [True, True, True, False]
     assert result.report is not None and result.report.exists()
 
 
