@@ -171,3 +171,14 @@ def test_a_password_field_is_checked_by_its_number_of_mask_characters_never_writ
     dots = verify(typed, by_ocr, before(), after, Probe(reads="•••••••"))
     assert dots.ok and "7" not in dots.reason
     assert not verify(typed, by_ocr, before(), after, Probe(reads="••••")).ok
+
+
+def test_a_hint_shown_as_the_text_of_an_empty_field_is_not_part_of_its_value() -> None:
+    hinted = Placed(FIELD.center, FIELD, element(value="Username"))  # Android's empty field
+    typed = TypeText(text="bob", target="Username")
+    after = shot(field_shade=200)
+    assert verify(typed, hinted, before(), after, Probe([element(value="bob")])).ok
+    kept = verify(typed, hinted, before(), after, Probe([element(value="Usernamebob")]))
+    assert kept.ok  # a real value, added to
+    lost = verify(typed, hinted, before(), after, Probe([element(value="bo")]))
+    assert not lost.ok

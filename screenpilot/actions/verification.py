@@ -164,10 +164,12 @@ def _typed(
         intended = intended_value(action, placed)
     if element is not None and element.source in TREE_SOURCES and element.role == "entry":
         now = _same_element(element.box, probe)
-        if now is not None:
-            if secret:
+        if now is not None and secret:
+            if now.value or not intended:
                 return _password_held(now.value, intended, changed)
-            if now.value == intended:
+            # The tree shows nothing of it (not even the mask): judged by its pixels below.
+        elif now is not None:
+            if now.value == intended or _was_a_hint(element.value, now.value, action):
                 return Verdict(True, f"the field now holds {now.value!r}", changed)
             wanted = intended if intended is not None else text
             return Verdict(False, f"the field holds {now.value!r}, not {wanted!r}", changed)
@@ -200,6 +202,18 @@ def _typed(
             changed,
         )
     return Verdict(False, f"OCR reads {seen!r} in the field, not {intended!r}", changed)
+
+
+def _was_a_hint(before: str, now: str, action: TypeText) -> bool:
+    """Whether the text a field showed before typing was its hint, not its value: Android's
+    tree gives an empty field's hint as its text ("Username"), and typing, which only adds,
+    cannot have removed it - yet the field now holds exactly the typed text."""
+    return (
+        not action.clear_first
+        and bool(before)
+        and now == action.text
+        and not now.startswith(before)
+    )
 
 
 def _password_held(value: str, intended: str | None, changed: float) -> Verdict:

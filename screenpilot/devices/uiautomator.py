@@ -80,7 +80,10 @@ def _element(a: dict[str, str], screen: ScreenBox) -> Element | None:
     if "password" in states:
         states |= {"editable"}
     name = desc or text or rid.replace("_", " ")
-    value = text if role == "entry" and "password" not in states else ""
+    # A password field's text is its mask (as many dots as it holds) or its hint: only the
+    # mask is kept, for verification to count.
+    masked = bool(text) and all(ch in "•●*" for ch in text)
+    value = text if role == "entry" and ("password" not in states or masked) else ""
     return Element(
         id="",
         role=role,
