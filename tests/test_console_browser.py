@@ -53,7 +53,7 @@ def test_a_person_runs_watches_confirms_and_grounds_from_the_page(
 
     page = browser_page
     saved = tmp_path / "form.json"
-    form = start_tk_form(xsession, saved, "Name", "Order")
+    form = start_tk_form(xsession, saved, "--button", "Pay now", "Name", "Order")
     runner = Runner(tmp_path / "runs", confirm_timeout=60)
     try:
         with BackgroundServer(create_app(runner, token=TOKEN)) as url:
@@ -64,15 +64,16 @@ def test_a_person_runs_watches_confirms_and_grounds_from_the_page(
             page.fill(
                 "#instruction",
                 "type 'Zoë' into the Name field, type 'two apples' into the Order field, "
-                "click Submit, wait for Saved",
+                "click Pay now, wait for Saved",
             )
             page.click("text=Advanced")
             page.fill("#max-steps", "12")
             page.click("#start")
 
-            # "Order" is a risky word: the run holds the action until the page answers.
+            # A button that pays is risky: the run holds the click until the page
+            # answers (typing into the Order field is not: a field is not the risky act).
             expect(page.locator("#confirm")).to_be_visible(timeout=60_000)
-            expect(page.locator("#confirm-reason")).to_contain_text("order")
+            expect(page.locator("#confirm-reason")).to_contain_text("the target says")
             expect(page.locator("#run-status")).to_have_text("waiting")
             page.click("#allow")
             expect(page.locator("#confirm")).to_be_hidden()
@@ -108,7 +109,7 @@ def test_a_person_runs_watches_confirms_and_grounds_from_the_page(
                 httpx.get(url + shot_url, headers={"Authorization": f"Bearer {TOKEN}"}).content
             )
             page.set_input_files("#ground-file", str(shot))
-            page.fill("#ground-description", "the Submit button")
+            page.fill("#ground-description", "the Pay now button")
             page.click("#ground-button")
             result = page.locator("#ground-result")
             expect(result).to_be_visible(timeout=60_000)

@@ -247,7 +247,7 @@ class Agent:
             observation = self.executor.observe(with_elements=False)
             plan = self.policy.plan(run.instruction, observation, self._shown(run.history))
         except ScreenpilotError as error:  # the device or the model server went away
-            run.ended = Stop("error", str(error))
+            run.ended = Stop("error", _said(error))
             return
         run.progress.model_calls += plan.model_calls
         if not plan.steps:
@@ -312,7 +312,7 @@ class Agent:
             return _Attempt(False, str(error), "grounding", observation=error.observation,
                             candidates=tuple(error.result.candidates))  # fmt: skip
         except EnvironmentLostError as error:
-            return _Attempt(False, str(error), "environment")
+            return _Attempt(False, _said(error), "environment")
         except ScreenpilotError as error:  # the device could not do it
             return _Attempt(False, str(error), "device")
         ok = result.ok
@@ -372,6 +372,11 @@ class Agent:
     def _masked(self, action: Action) -> Action:
         """The action as a person may see it: secrets replaced by the mask."""
         return self.redactor.record(action)
+
+
+def _said(error: Exception) -> str:
+    """An error's sentence, or at least its kind when it came without one."""
+    return str(error) or f"{type(error).__name__} (it gave no reason)"
 
 
 def _plan_end(plan: Plan) -> Stop:

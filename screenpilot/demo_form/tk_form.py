@@ -1,8 +1,9 @@
 """A small Tk form with no accessibility tree: only its pixels tell what is on it.
 
-Usage: python tk_form.py OUTPUT.json [LABEL ...]  (or python -m screenpilot.demo_form.tk_form)
-The fields are Name and Email unless other labels are given. Submit writes each field (its
-label in lower case) and "subscribe" as JSON to OUTPUT.json and shows "Saved".
+Usage: python tk_form.py OUTPUT.json [--button TEXT] [LABEL ...]
+(or python -m screenpilot.demo_form.tk_form). The fields are Name and Email unless other
+labels are given. The button (Submit unless --button names it) writes each field (its label
+in lower case) and "subscribe" as JSON to OUTPUT.json and shows "Saved".
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import sys
 import tkinter as tk
 
 
-def main(output: str, labels: list[str]) -> None:
+def main(output: str, labels: list[str], button: str = "Submit") -> None:
     root = tk.Tk()
     root.title("Tk form")
     root.geometry(f"640x{280 + 60 * len(labels)}+200+150")
@@ -37,7 +38,7 @@ def main(output: str, labels: list[str]) -> None:
             json.dump(data, f, ensure_ascii=False)
         status.set("Saved")
 
-    tk.Button(root, text="Submit", font=font, command=submit).grid(
+    tk.Button(root, text=button, font=font, command=submit).grid(
         row=below + 1, column=1, pady=14, sticky="w"
     )
     tk.Label(root, textvariable=status, font=font).grid(row=below + 2, column=1, sticky="w")
@@ -47,4 +48,8 @@ def main(output: str, labels: list[str]) -> None:
 if __name__ == "__main__":
     if len(sys.argv) < 2:
         sys.exit(__doc__)
-    main(sys.argv[1], sys.argv[2:] or ["Name", "Email"])
+    words = sys.argv[2:]
+    button = "Submit"
+    if words[:1] == ["--button"] and len(words) >= 2:
+        button, words = words[1], words[2:]
+    main(sys.argv[1], words or ["Name", "Email"], button)
