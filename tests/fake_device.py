@@ -47,6 +47,8 @@ class FakeDesktop:
     lost_after: int | None = None
     shots: int = 0
     closed: bool = False
+    #: Where the pointer is (None: the device cannot tell).
+    pointer: ScreenPoint | None = None
     #: Typed text shows in its entry only after this many more screenshots (a busy app).
     type_lag: int = 0
     #: The next typing loses its last this many characters (keys dropped), once.
@@ -66,6 +68,12 @@ class FakeDesktop:
 
     def close(self) -> None:
         self.closed = True
+
+    def active_window_box(self) -> ScreenBox | None:
+        return None
+
+    def pointer_position(self) -> ScreenPoint | None:
+        return self.pointer
 
     def __enter__(self) -> FakeDesktop:
         return self

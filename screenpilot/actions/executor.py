@@ -181,9 +181,8 @@ class Executor:
         dialog in front wins a tie with the window behind it)."""
         assert self.reader is not None
         found = self.reader.elements(shot.pixels, shot.geometry)
-        active_box = getattr(self.device, "active_window_box", None)
-        box = active_box() if callable(active_box) else None
-        if not isinstance(box, ScreenBox):
+        box = self.device.active_window_box()
+        if box is None:
             return found
         return [
             e.model_copy(update={"states": e.states | {"active-window"}})

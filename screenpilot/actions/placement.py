@@ -21,6 +21,7 @@ from screenpilot.actions.vocabulary import (
     TargetRole,
     TypeText,
 )
+from screenpilot.devices.protocol import Device
 from screenpilot.errors import ScreenpilotError
 from screenpilot.perception.elements import Element
 from screenpilot.perception.geometry import ScreenBox, ScreenPoint
@@ -120,12 +121,11 @@ def element_at(observation: Observation, point: ScreenPoint) -> Element | None:
     return None
 
 
-def under_pointer(device: object, observation: Observation) -> Placed | None:
-    """Where the pointer is, with the element under it, when the device can tell (an
-    optional `pointer_position()` returning a ScreenPoint); None when it cannot."""
-    position = getattr(device, "pointer_position", None)
-    point = position() if callable(position) else None
-    if not isinstance(point, ScreenPoint):
+def under_pointer(device: Device, observation: Observation) -> Placed | None:
+    """Where the pointer is, with the element under it, when the device can tell; None
+    when it cannot."""
+    point = device.pointer_position()
+    if point is None:
         return None
     return Placed(point, element=element_at(observation, point))
 

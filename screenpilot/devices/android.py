@@ -115,6 +115,14 @@ class AndroidDevice:
             raise AndroidError(f"device {entry.serial} is {entry.state}: reconnect it")
         return entry.serial
 
+    def active_window_box(self) -> None:
+        """A phone shows one app at a time: no window to tell apart."""
+        return None
+
+    def pointer_position(self) -> None:
+        """A touch screen has no pointer."""
+        return None
+
     def close(self) -> None:
         """Nothing to let go of: every adb call opens and closes its own connection."""
 

@@ -220,6 +220,12 @@ class Desktop:
         x = self._active_window()
         return x.box if x is not None else None
 
+    def pointer_position(self) -> ScreenPoint | None:
+        """Where the X pointer is, in the screen frame (None when it is off this monitor)."""
+        x, y = self._gui.position()
+        point = ScreenPoint(x=float(x), y=float(y))
+        return point if self._geometry.screen_box.contains(point) else None
+
     def _active_window(self) -> ActiveWindow | None:
         from Xlib import display as xdisplay
         from Xlib.error import ConnectionClosedError, DisplayError

@@ -6,7 +6,7 @@ from typing import Literal, Protocol, Self
 
 from screenpilot.errors import ScreenpilotError
 from screenpilot.perception.elements import Element
-from screenpilot.perception.geometry import ScreenGeometry, ScreenPoint
+from screenpilot.perception.geometry import ScreenBox, ScreenGeometry, ScreenPoint
 from screenpilot.perception.screenshot import Screenshot
 
 Direction = Literal["up", "down", "left", "right"]
@@ -50,6 +50,14 @@ class Device(Protocol):
     def system_button(self, button: SystemButtonName) -> None: ...
 
     def open_app(self, app: str) -> None: ...
+
+    def active_window_box(self) -> ScreenBox | None:
+        """The focused window's box, when the device has windows and can tell."""
+        ...
+
+    def pointer_position(self) -> ScreenPoint | None:
+        """Where the pointer is, when the device has one and can tell."""
+        ...
 
     def close(self) -> None: ...
 
