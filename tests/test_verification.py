@@ -182,3 +182,14 @@ def test_a_hint_shown_as_the_text_of_an_empty_field_is_not_part_of_its_value() -
     assert kept.ok  # a real value, added to
     lost = verify(typed, hinted, before(), after, Probe([element(value="bo")]))
     assert not lost.ok
+
+
+def test_ocr_tolerates_stray_marks_around_the_text_but_not_letters_glued_to_it() -> None:
+    placed = Placed(FIELD.center, FIELD, None)
+    after = shot(field_shade=200)
+    typed = TypeText(text="Bob Stone", target="Name", clear_first=True)
+    assert verify(typed, placed, before(), after, Probe(reads="Bob Stonel e")).ok  # caret, edge
+    for wrong in ("Bob StoneBob Stone", "Bob Stone Bob Stone", "Bob Ston"):
+        assert not verify(typed, placed, before(), after, Probe(reads=wrong)).ok, wrong
+    paul = TypeText(text="Paul", target="Name", clear_first=True)
+    assert verify(paul, placed, before(), after, Probe(reads="Paul")).ok

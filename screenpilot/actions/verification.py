@@ -192,7 +192,8 @@ def _typed(
         # What OCR read there before, plus the text (typing adds at the end).
         intended = probe.read_text(before.screenshot.pixels, region).strip() + text
     shown = _caret_off(seen.strip()) if _fold(seen) != _fold(intended) else seen
-    if _fold(seen) == _fold(intended) or _fold(shown) == _fold(intended):
+    had = intended[: -len(text)] if intended.endswith(text) else ""
+    if _fold(shown) == _fold(intended) or _typed_once(seen, text, had):
         return Verdict(True, f"OCR reads {seen!r} in the field", changed)
     if _wider_than_the_field(seen, intended, after, placed.box, before):
         return Verdict(
@@ -202,6 +203,28 @@ def _typed(
             changed,
         )
     return Verdict(False, f"OCR reads {seen!r} in the field, not {intended!r}", changed)
+
+
+def _typed_once(seen: str, text: str, had: str) -> bool:
+    """Whether OCR's words show the typed text exactly once and whole: its words in a row,
+    none glued to other letters ("421" for "42", "bobbob" for "bob"), except its first word
+    to the end of what the field held before (typing adds there: "Bob" + "son"). Words
+    around it are tolerated: the padded region OCR reads catches stray marks and the caret."""
+    want = [_fold(w) for w in text.split()]
+    if not want:
+        return False
+    # Each word as read, and without a caret OCR took for a last "l", "i" or "|".
+    words = [{_fold(w), _fold(_caret_off(w))} for w in seen.split()]
+    glued = _fold(had.split()[-1]) if had.split() and not had[-1:].isspace() else ""
+    if glued and not text[:1].isspace():
+        want[0] = glued + want[0]
+    n = len(want)
+    found = sum(
+        1
+        for i in range(len(words) - n + 1)
+        if all(w in read for w, read in zip(want, words[i : i + n], strict=True))
+    )
+    return found == 1
 
 
 def _was_a_hint(before: str, now: str, action: TypeText) -> bool:
