@@ -11,7 +11,8 @@ import yaml
 from screenpilot.actions.targets import Description, ScreenPoint
 from screenpilot.actions.vocabulary import ACTION_TYPES, Click, Key, Scroll, TypeText, Wait
 from screenpilot.policies.base import PolicyError
-from screenpilot.policies.scripted import TaskFile, load_task, task_json_schema
+from screenpilot.policies.scripted import load_task, task_json_schema
+from screenpilot.policies.task_file import TaskFile
 
 REPO = Path(__file__).resolve().parent.parent
 #: Every task file the project ships or its tests use (a suite's task files included).

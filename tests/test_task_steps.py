@@ -312,7 +312,7 @@ def test_read_and_if_take_the_tree_first_so_ocr_of_the_same_text_is_no_rival() -
     # pixels. Both hold the message; grounding on both at once found it ambiguous.
     from screenpilot.perception.elements import Element
     from screenpilot.perception.geometry import ScreenBox
-    from screenpilot.policies.scripted import _holds
+    from screenpilot.policies.screen_reading import holds as _holds
     from screenpilot.policies.task_file import Condition
 
     # The boxes as zenity --info has them: the tree's label is taller than the line OCR reads.
