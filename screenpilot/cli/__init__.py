@@ -1,10 +1,11 @@
 """The `screenpilot` command line. The only layer that prints.
 
 This module builds the app, its two consoles and the offline commands; `agent_commands`,
-`inspect_commands` and `serve_command` add the rest. Commands raise instead of printing their
-errors: every command registered on `app` ends through `failures.ending_of`, the one place that
-turns an error into a sentence and an exit code (0 success, 1 a failure while working or a run
-that did not succeed, 2 bad input, 130 cancelled).
+`task_commands`, `inspect_commands` and `serve_command` add the rest. Commands raise instead
+of printing their errors: every command registered on `app` ends through
+`failures.ending_of`, the one place that turns an error into a sentence and an exit code
+(0 success, 1 a failure while working or a run that did not succeed, 2 bad input, 130
+cancelled).
 """
 
 from __future__ import annotations
@@ -310,4 +311,9 @@ def main() -> None:
 
 
 # The commands that drive devices live in their own module; importing it registers them.
-from screenpilot.cli import agent_commands, inspect_commands, serve_command  # noqa: E402, F401
+from screenpilot.cli import (  # noqa: E402, F401
+    agent_commands,
+    inspect_commands,
+    serve_command,
+    task_commands,
+)
