@@ -24,10 +24,11 @@ on_error:
   - {type: key, keys: escape}
 ```
 
-The format is `policies.task_file.TaskFile`; `task_json_schema()` exports it. `load_task`
-(`policies.task_loading`) reads a file into a `Task`: its header, every `${name}` checked against what can define it
-(variables, secrets, data columns, `read ... into`, a loop's `each`), the whole file
-validated before anything runs, included files read in. Every error names the file, the
+The format is `policies.task_file.TaskFile`; `task_json_schema()` exports it.
+`load_task` (`policies.task_loading`) reads a file into a `Task`: its header, every
+`${name}` checked against what can define it (variables, secrets, data columns, `read ...
+into`, a loop's `each`), the whole file validated before anything runs, included files
+read in. Every error names the file, the
 line and the field; a secret's value never appears in one.
 
 `ScriptedPolicy` runs a task: the steps are filled with the current values when they are
