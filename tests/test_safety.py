@@ -30,8 +30,10 @@ from screenpilot.actions.vocabulary import (
 )
 from screenpilot.agent.loop import Agent, RunResult
 from screenpilot.agent.safety import SafetyGuard, SafetyPolicy
+from screenpilot.devices.virtual_display import XSession
 from screenpilot.perception.elements import Element
 from screenpilot.perception.geometry import ScreenBox, ScreenPoint
+from screenpilot.perception.ocr import ScreenReader
 from screenpilot.perception.screenshot import Observation
 from screenpilot.policies.model_policies import NativePolicy
 from tests.fake_device import FakeDesktop, Widget
@@ -560,3 +562,72 @@ def test_a_model_ticking_a_newsletter_checkbox_by_coordinates_runs_unattended(
     result = _native_run(device, [tick, _DONE], tmp_path)
     assert result.status == "success", result.message
     assert device.widgets[0].checked
+
+
+# ---------------------------------------------------------------------- on real programs
+def test_under_xvfb_a_model_clicking_a_risky_tk_button_by_coordinates_is_refused(
+    xsession: XSession, reader: ScreenReader, tmp_path: Path
+) -> None:
+    """Under Xvfb, a stand-in model answers `left_click [x, y]` onto the Tk form's
+    "Delete everything" button: the element under the point is what safety judges."""
+    from screenpilot.agent.loop import Agent
+    from screenpilot.devices.desktop import Desktop
+    from screenpilot.policies.model_policies import NativePolicy
+    from tests.desktop_apps import start_tk_form
+    from tests.standin_model import StandInModel
+
+    saved = tmp_path / "form.json"
+    form = start_tk_form(xsession, saved, "--button", "Delete everything", "Name")
+    try:
+        with Desktop() as desktop:
+            model = StandInModel(reader, [("click", "Delete everything")])
+            refused = Agent(desktop, NativePolicy(model), reader=reader, output=tmp_path).run(
+                "press the button"
+            )
+            assert refused.status == "refused", refused.message
+            assert "'delete'" in refused.message and not saved.exists()
+            model = StandInModel(reader, [("click", "Delete everything")])
+            allowed = Agent(
+                desktop, NativePolicy(model), reader=reader, output=tmp_path,
+                confirm=lambda action, reason: True,
+            ).run("press the button")  # fmt: skip
+        assert allowed.status == "success", allowed.message
+        assert saved.exists()  # the click went through once a person said yes
+    finally:
+        xsession.stop(form)
+
+
+def test_typing_into_a_gtk_password_field_is_refused_unattended_and_typed_after_yes(
+    xsession: XSession, tmp_path: Path
+) -> None:
+    import subprocess
+
+    from screenpilot.agent.loop import Agent
+    from screenpilot.devices.desktop import Desktop
+    from screenpilot.policies.rules import RulesPolicy
+
+    out = tmp_path / "yad.out"
+    with out.open("w") as stdout:
+        app = subprocess.Popen(
+            ["yad", "--form", "--title=Sign in", "--field=Password:H", "--field=Name"],
+            env=xsession.env, stdout=stdout, stderr=subprocess.DEVNULL, start_new_session=True,
+        )  # fmt: skip
+    try:
+        xsession.wait_for_window("Sign in")
+        with Desktop() as desktop:
+            refused = Agent(desktop, RulesPolicy(), output=tmp_path, secrets=["hunter2"]).run(
+                "type hunter2 into the Password field"
+            )
+            assert refused.status == "refused" and "password field" in refused.message
+            typed = Agent(
+                desktop, RulesPolicy(), output=tmp_path, secrets=["hunter2"],
+                confirm=lambda action, reason: reason == "typing into a password field",
+            ).run("type hunter2 into the Password field, click OK")  # fmt: skip
+        assert typed.status == "success", typed.message
+        app.wait(timeout=10)
+        assert out.read_text().startswith("hunter2|")
+        for record in tmp_path.glob("**/trajectory.jsonl"):
+            assert "hunter2" not in record.read_text(encoding="utf-8")
+    finally:
+        app.kill()
+        app.wait()

@@ -200,9 +200,10 @@ class Executor:
         # A bare point or box is placed with the element under it, so the guard judges
         # what a model's `left_click [x, y]` really presses.
         if isinstance(target, ScreenPoint):
-            return Placed(target, element=element_at(observation, target)), observation
+            under, observation = self._under(target, observation)
+            return Placed(target, element=under), observation
         if isinstance(target, ScreenBox):
-            under = element_at(observation, target.center)
+            under, observation = self._under(target.center, observation)
             return Placed(target.center, box=target, element=under), observation
         if isinstance(target, ElementRef):
             for element in observation.elements:
@@ -221,6 +222,19 @@ class Executor:
             raise GroundingError(result, observation)
         point = observation.geometry.guard(result.point)
         return Placed(point, result.box, result.element, result), observation
+
+    def _under(
+        self, point: ScreenPoint, observation: Observation
+    ) -> tuple[Element | None, Observation]:
+        """The element under a point; when the device's own elements have nothing there (a
+        Tk window among GTK ones) and a guard must judge it, what OCR reads there."""
+        under = element_at(observation, point)
+        has_ocr = any(e.source in ("ocr", "pixels") for e in observation.elements)
+        if under is None and self.guard is not None and self.reader is not None and not has_ocr:
+            shot = observation.screenshot
+            observation = Observation(shot, observation.elements + self._read_pixels(shot))
+            under = element_at(observation, point)
+        return under, observation
 
     def place_all(
         self, action: Action, observation: Observation

@@ -117,7 +117,15 @@ def element_at(observation: Observation, point: ScreenPoint) -> Element | None:
         found = [e for e in holding if e.source in sources]
         controls = [e for e in found if e.role not in _SURROUNDINGS]
         if controls or found:
-            return min(controls or found, key=lambda e: e.box.width * e.box.height)
+            best = min(controls or found, key=lambda e: e.box.width * e.box.height)
+            if not best.name:
+                # A control found by its drawn outline has neither a name nor a role to
+                # trust (a Tk button can look like an entry): the text drawn there, read
+                # whole (its line, not one of its words), is what the place says.
+                words = [e for e in holding if e.name and e.role == "text"]
+                if words:
+                    return max(words, key=lambda e: len(e.name))
+            return best
     return None
 
 
