@@ -381,7 +381,9 @@ def test_the_timeout_bounds_the_whole_request_whatever_the_server_sends(silent: 
 
     server = Trickle(silent=silent)
     try:
-        client = OpenAIRuntime(f"http://127.0.0.1:{server.port}/v1", timeout=1.5, retries=2)
+        client = OpenAIRuntime(
+            f"http://127.0.0.1:{server.port}/v1", timeout=1.5, deadline=1.5, retries=2
+        )
         start = time.monotonic()
         with pytest.raises(ModelUnavailableError, match=r"no reply within 1.5 s"):
             client.generate(HELLO)
@@ -394,7 +396,7 @@ def test_the_timeout_bounds_the_whole_request_whatever_the_server_sends(silent: 
 def test_no_retry_starts_when_its_pause_would_pass_the_deadline() -> None:
     server = Scripted(httpx.Response(503, headers={"Retry-After": "30"}, json={}), ok())
     with pytest.raises(ModelUnavailableError, match="no time left for another try within 5 s"):
-        server.client(timeout=5).generate(HELLO)
+        server.client(timeout=5, deadline=5).generate(HELLO)
     assert len(server.requests) == 1 and server.pauses == []
 
 

@@ -81,6 +81,7 @@ def make_runtime(
             budget=budget,
             api_key=(os.environ.get("OPENAI_API_KEY") or None) if send_key else None,
             timeout=timeout,
+            deadline=timeout,  # --model-timeout bounds the whole call, retries included
         )
     if model:
         from screenpilot.models.local import LocalRuntime

@@ -115,6 +115,7 @@ class OpenAIRuntime:
         budget: VisualBudget | None = None,
         timeout: float = 120.0,
         retries: int = 2,
+        deadline: float | None = None,
         transport: httpx.BaseTransport | None = None,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.time,
@@ -122,7 +123,9 @@ class OpenAIRuntime:
         self.url = base_url.rstrip("/") + "/chat/completions"
         self.model, self.api_key = model, api_key
         self.budget = budget or VisualBudget()
-        self.timeout = timeout
+        #: Seconds one try may take, and all tries with their pauses (None: no bound but
+        #: the tries').
+        self.timeout, self.deadline = timeout, deadline
         self.policy = RetryPolicy(retries=retries)
         self._sleep, self._clock = sleep, clock
         headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
@@ -197,15 +200,17 @@ class OpenAIRuntime:
         return {"role": message.role, "content": parts}
 
     def _post(self, body: dict[str, Any]) -> Any:
-        """The server's JSON answer, within `timeout` seconds in all: connecting, every
-        retry and its pause, and reading a reply that trickles in byte by byte."""
+        """The server's JSON answer: each try within `timeout` seconds (connecting and
+        reading a reply that trickles in byte by byte), all of them and their pauses within
+        `deadline` seconds when one is set."""
         data = json.dumps(body).encode()
-        deadline = time.monotonic() + self.timeout
+        started = time.monotonic()
+        deadline = started + (self.deadline if self.deadline is not None else float("inf"))
         last = ""
         for attempt in range(1, self.policy.tries + 1):
             retry_after: str | None = None
             try:
-                response = self._fetch(data, deadline)
+                response = self._fetch(data, min(deadline, time.monotonic() + self.timeout))
             except (httpx.UnsupportedProtocol, httpx.InvalidURL) as error:
                 raise ModelRuntimeError(f"{self.url} is not a server address: {error}") from None
             except (httpx.TimeoutException, _PastDeadlineError):
@@ -224,7 +229,7 @@ class OpenAIRuntime:
             if attempt < self.policy.tries:
                 pause = self.policy.pause(attempt, retry_after, now=self._clock())
                 if time.monotonic() + pause >= deadline:
-                    last += f"; no time left for another try within {self.timeout:g} s"
+                    last += f"; no time left for another try within {deadline - started:g} s"
                     break
                 self._sleep(pause)
         raise ModelUnavailableError(
