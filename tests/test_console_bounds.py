@@ -19,14 +19,17 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
+from fastapi import HTTPException
 from fastapi.testclient import TestClient
 from PIL import Image
 
 from screenpilot.models.runtime import Runtime
 from screenpilot.trajectory.redaction import MASK
+from screenpilot.web import console as console_module
 from screenpilot.web.board import Board, DeviceBusyError, LiveRun, RunRequest
-from screenpilot.web.console import create_app
+from screenpilot.web.console import MAX_DECODES, MAX_STREAMS, create_app
 from screenpilot.web.device_identity import device_identity
 from screenpilot.web.runner import Runner
 from screenpilot.web.uploads import MAX_UPLOAD_BYTES, UploadError, read_picture
@@ -297,6 +300,44 @@ def test_the_playground_answers_bad_pictures_with_their_status(
         assert words in answer.json()["detail"]
 
 
+def test_the_playground_holds_a_few_decoded_pictures_at_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    held, most = 0, 0
+    lock = threading.Lock()
+
+    def slow_ground(runner: Runner, picture: Image.Image, description: str, model: bool) -> Any:
+        nonlocal held, most
+        with lock:
+            held += 1
+            most = max(most, held)
+        time.sleep(0.1)  # OCR reading the picture: it is in memory all this while
+        with lock:
+            held -= 1
+        raise HTTPException(500, "not grounded")
+
+    monkeypatch.setattr(console_module, "_ground", slow_ground)
+    app = create_app(Runner(tmp_path))
+
+    async def six_at_once() -> list[int]:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as c:
+            answers = await asyncio.gather(
+                *(
+                    c.post(
+                        "/api/ground",
+                        files={"image": ("a.png", png(SMALL), "image/png")},
+                        data={"description": "OK", "engine": "ocr"},
+                    )
+                    for _ in range(6)
+                )
+            )
+        return [a.status_code for a in answers]
+
+    assert asyncio.run(six_at_once()) == [500] * 6
+    assert most == MAX_DECODES  # the others waited, still encoded
+
+
 def test_mangled_pictures_are_read_or_refused_never_a_crash() -> None:
     seeds = [png(Image.effect_noise((40, 30), 60)), jpeg(Image.effect_noise((40, 30), 60))]
     seeds += [webp(Image.effect_noise((40, 30), 60)), png(Image.new("P", (20, 10)))]
@@ -407,6 +448,31 @@ def test_streams_hold_no_thread_and_one_past_the_cap_is_refused(tmp_path: Path) 
     asyncio.run(scenario())
     with TestClient(app, base_url="http://127.0.0.1") as client:  # every slot came back
         assert client.get(f"/api/runs/{live.id}/events").status_code == 200
+
+
+def test_the_default_cap_serves_two_hundred_viewers_and_refuses_past_its_limit(
+    tmp_path: Path,
+) -> None:
+    board, release = held_run(tmp_path)
+    app = create_app(Runner(tmp_path), board=board)
+    live = board.start(RunRequest(instruction="click OK"))
+    assert MAX_STREAMS >= 200
+
+    async def scenario() -> None:
+        streams = [Stream(app, live.id) for _ in range(MAX_STREAMS)]
+        assert [await s.started() for s in streams] == [200] * MAX_STREAMS
+        refused = Stream(app, live.id)
+        assert await refused.started() == 429
+        await refused.task
+        assert f"{MAX_STREAMS} event streams are open" in refused.text
+        release.set()
+        for stream in streams:
+            await asyncio.wait_for(stream.task, WAIT)
+
+    try:
+        asyncio.run(scenario())
+    finally:
+        release.set()
 
 
 def test_finished_runs_are_forgotten_after_a_while_or_beyond_a_count(tmp_path: Path) -> None:

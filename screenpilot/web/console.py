@@ -57,9 +57,11 @@ _FILE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 #: How long a screenshot the trajectory writer has not finished yet is waited for.
 FILE_WAIT_SECONDS = 5.0
 KEEPALIVE_SECONDS = 15.0
-#: Event streams open at once; one more is refused (each is cheap, but not free).
-MAX_STREAMS = 32
-#: Pictures decoded at once by the playground (each may take ~160 MB while it decodes).
+#: Event streams open at once; one more is refused. Each costs a few KB and a wake-up per
+#: event; 256 leaves room for the 200 viewers bench/console_load.py holds open.
+MAX_STREAMS = 256
+#: Pictures the playground holds at once, from decoding to its answer (one may take ~160 MB
+#: to decode, and OCR a few hundred MB more); the others wait their turn, still encoded.
 MAX_DECODES = 2
 
 
@@ -336,17 +338,20 @@ def create_app(
     ) -> Grounded:
         """Find an element on a picture: with the console's Qwen3-VL when it has one (or
         `engine=model`), else by OCR. Returns the boxes, confidences and an overlay."""
-        data = await image.read(MAX_UPLOAD_BYTES + 1)
-        try:
-            async with decodes:  # decoding takes a while and memory: off the loop, a few
-                picture = await asyncio.to_thread(read_picture, data)
-        except UploadError as error:
-            raise HTTPException(error.status, str(error)) from None
-        del data
         use_model = engine == "model" or (engine == "auto" and bool(runner.model or runner.server))
         if use_model and not (runner.model or runner.server):
             raise HTTPException(422, "this console has no model: start it with --model or --server")
-        return await asyncio.to_thread(_ground, runner, picture, description, use_model)
+        data = await image.read(MAX_UPLOAD_BYTES + 1)
+        # Decoding and grounding take a while and memory: off the loop, a few pictures at a
+        # time from decoding to the answer (one decoded and then left waiting for the OCR
+        # engine would hold its pixels all that while).
+        async with decodes:
+            try:
+                picture = await asyncio.to_thread(read_picture, data)
+            except UploadError as error:
+                raise HTTPException(error.status, str(error)) from None
+            del data
+            return await asyncio.to_thread(_ground, runner, picture, description, use_model)
 
     return app
 
