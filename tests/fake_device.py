@@ -12,6 +12,8 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -19,6 +21,9 @@ from screenpilot.errors import DeviceLostError
 from screenpilot.perception.elements import Element, Role
 from screenpilot.perception.geometry import ScreenBox, ScreenGeometry, ScreenPoint
 from screenpilot.perception.screenshot import Screenshot
+
+if TYPE_CHECKING:
+    from screenpilot.agent.loop import Agent
 
 
 @dataclass
@@ -200,3 +205,33 @@ class FakeDesktop:
 
     def open_app(self, app: str) -> None:
         self.calls.append(("open_app", app))
+
+
+class FakeClock:
+    """Time that passes only when the agent sleeps: no fast test waits for real."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.now += seconds
+
+
+def fast_agent(device: FakeDesktop, policy: Any, output: Path | None, **options: Any) -> Agent:
+    """An agent on the fake desktop that settles at once, on a clock of its own."""
+    from screenpilot.actions.executor import Pacing
+    from screenpilot.agent.loop import Agent
+
+    clock = FakeClock()
+    return Agent(
+        device,
+        policy,
+        pacing=Pacing(settle_timeout=0.2, settle_interval=0.01, react=0.0),
+        output=output,
+        clock=clock,
+        sleep=clock.sleep,
+        **options,
+    )

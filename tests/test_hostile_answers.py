@@ -18,7 +18,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from screenpilot.actions.executor import Pacing
 from screenpilot.actions.vocabulary import ACTION_ADAPTER, ACTION_TYPES
 from screenpilot.agent.loop import Agent, Budgets
 from screenpilot.errors import DeviceLostError, ScreenpilotError
@@ -33,7 +32,7 @@ from screenpilot.models.tool_calls import (
 from screenpilot.perception.geometry import ScreenGeometry, Size
 from screenpilot.policies.model_policies import NativePolicy, PlannedPolicy
 from screenpilot.trajectory.store import Trajectory
-from tests.fake_device import FakeDesktop, Widget
+from tests.fake_device import FakeDesktop, Widget, fast_agent
 from tests.scripted_runtime import ScriptedRuntime, tool_call
 
 DESKTOP = ScreenGeometry.for_screen(1920, 1080).with_image(Size(width=1504, height=832))
@@ -169,18 +168,6 @@ def test_only_project_errors_escape_the_way_from_an_answer_to_actions(answer: st
 
 
 # ------------------------------------------------------------------- whole runs
-FAST = Pacing(settle_timeout=0.2, settle_interval=0.01, react=0.0)
-
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def __call__(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.now += seconds
 
 
 def form() -> FakeDesktop:
@@ -196,11 +183,7 @@ def form() -> FakeDesktop:
 def agent(
     device: FakeDesktop, policy: Any, tmp_path: Path, budgets: Budgets | None = None
 ) -> Agent:
-    clock = FakeClock()
-    return Agent(
-        device, policy, pacing=FAST, output=tmp_path, clock=clock, sleep=clock.sleep,
-        budgets=budgets,
-    )  # fmt: skip
+    return fast_agent(device, policy, tmp_path, budgets=budgets)
 
 
 HOSTILE = [

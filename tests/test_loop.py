@@ -10,7 +10,6 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from screenpilot.actions.executor import Pacing
 from screenpilot.actions.vocabulary import Answer, Click, Finish, TypeText
 from screenpilot.agent.loop import Agent, Budgets
 from screenpilot.agent.observers import Frames, Observer, Progress, Stop
@@ -28,10 +27,8 @@ from screenpilot.trajectory.records import (
     trajectory_json_schema,
 )
 from screenpilot.trajectory.store import Trajectory
-from tests.fake_device import FakeDesktop, Widget
+from tests.fake_device import FakeDesktop, Widget, fast_agent
 from tests.scripted_runtime import ScriptedRuntime, tool_call
-
-FAST = Pacing(settle_timeout=0.2, settle_interval=0.01, react=0.0)
 
 
 def form(**values: str) -> FakeDesktop:
@@ -46,24 +43,8 @@ def form(**values: str) -> FakeDesktop:
     )
 
 
-class FakeClock:
-    """Time that passes only when the agent sleeps: no test waits for real."""
-
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def __call__(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.now += seconds
-
-
 def agent(device: FakeDesktop, policy: object, tmp_path: Path, **options: object) -> Agent:
-    clock = FakeClock()
-    return Agent(
-        device, policy, pacing=FAST, output=tmp_path, clock=clock, sleep=clock.sleep, **options
-    )  # type: ignore[arg-type]
+    return fast_agent(device, policy, tmp_path, **options)
 
 
 def lines(folder: Path | None) -> list[dict[str, object]]:

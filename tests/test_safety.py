@@ -36,7 +36,7 @@ from screenpilot.perception.geometry import ScreenBox, ScreenPoint
 from screenpilot.perception.ocr import ScreenReader
 from screenpilot.perception.screenshot import Observation
 from screenpilot.policies.model_policies import NativePolicy
-from tests.fake_device import FakeDesktop, Widget
+from tests.fake_device import FakeDesktop, Widget, fast_agent
 from tests.scripted_runtime import ScriptedRuntime, tool_call
 
 REGION = ScreenBox(x1=100, y1=100, x2=1800, y2=1000)
@@ -485,17 +485,6 @@ def test_a_drag_ending_on_a_risky_element_given_as_a_point_is_asked_about() -> N
 # ------------------------------------------------- end to end: a model clicks by coordinates
 
 
-class _Clock:
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def __call__(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.now += seconds
-
-
 def _signup() -> FakeDesktop:
     return FakeDesktop(
         [
@@ -509,16 +498,7 @@ def _signup() -> FakeDesktop:
 def _native_run(
     device: FakeDesktop, answers: list[str], tmp_path: Path, **options: object
 ) -> RunResult:
-    clock = _Clock()
-    agent = Agent(
-        device,
-        NativePolicy(ScriptedRuntime(answers)),
-        pacing=FAST,
-        output=tmp_path,
-        clock=clock,
-        sleep=clock.sleep,
-        **options,  # type: ignore[arg-type]
-    )
+    agent = fast_agent(device, NativePolicy(ScriptedRuntime(answers)), tmp_path, **options)
     return agent.run("clean up")
 
 
@@ -570,7 +550,6 @@ def test_under_xvfb_a_model_clicking_a_risky_tk_button_by_coordinates_is_refused
 ) -> None:
     """Under Xvfb, a stand-in model answers `left_click [x, y]` onto the Tk form's
     "Delete everything" button: the element under the point is what safety judges."""
-    from screenpilot.agent.loop import Agent
     from screenpilot.devices.desktop import Desktop
     from screenpilot.policies.model_policies import NativePolicy
     from tests.desktop_apps import start_tk_form
@@ -602,7 +581,6 @@ def test_typing_into_a_gtk_password_field_is_refused_unattended_and_typed_after_
 ) -> None:
     import subprocess
 
-    from screenpilot.agent.loop import Agent
     from screenpilot.devices.desktop import Desktop
     from screenpilot.policies.rules import RulesPolicy
 

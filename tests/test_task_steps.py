@@ -10,25 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from screenpilot.actions.executor import Pacing
-from screenpilot.agent.loop import Agent, RunResult
+from screenpilot.agent.loop import RunResult
 from screenpilot.perception.screenshot import Observation
 from screenpilot.policies.base import PolicyError
 from screenpilot.policies.scripted import ScriptedPolicy, Task, load_task, read_text
-from tests.fake_device import FakeDesktop, Widget
-
-FAST = Pacing(settle_timeout=0.2, settle_interval=0.01, react=0.0)
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def __call__(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.now += seconds
+from tests.fake_device import FakeDesktop, Widget, fast_agent
 
 
 def form(banner: str = "") -> FakeDesktop:
@@ -69,11 +55,8 @@ class FakeLauncher:
 def run(
     device: FakeDesktop, task: Task, tmp_path: Path, **options: object
 ) -> tuple[RunResult, ScriptedPolicy]:
-    clock = Clock()
     policy = ScriptedPolicy(task, **options)  # type: ignore[arg-type]
-    agent = Agent(
-        device, policy, pacing=FAST, output=tmp_path / "runs", clock=clock, sleep=clock.sleep
-    )
+    agent = fast_agent(device, policy, tmp_path / "runs")
     policy.look = lambda: agent.executor.observe()
     return agent.run(task.name), policy
 
