@@ -5,6 +5,7 @@ and typing with no target goes where it should."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -12,7 +13,7 @@ from screenpilot.actions.executor import Executor, Pacing
 from screenpilot.actions.vocabulary import Click, TypeText
 from screenpilot.agent.loop import Agent
 from screenpilot.policies.rules import RulesPolicy
-from tests.fake_device import FakeDesktop, Widget
+from tests.fake_device import FakeClock, FakeDesktop, Widget
 
 
 def form(**values: str) -> FakeDesktop:
@@ -32,7 +33,13 @@ FAST = Pacing(settle_timeout=0.3, settle_interval=0.01, react=0.0, late=0.5)
 
 
 def executor(device: FakeDesktop) -> Executor:
-    return Executor(device, pacing=FAST)
+    clock = FakeClock()
+    return Executor(device, pacing=FAST, clock=clock, sleep=clock.sleep)
+
+
+def fast(device: FakeDesktop, policy: Any, tmp_path: Path) -> Agent:
+    clock = FakeClock()
+    return Agent(device, policy, pacing=FAST, output=tmp_path, clock=clock, sleep=clock.sleep)
 
 
 @pytest.mark.parametrize(("ticked", "ensure", "clicks"), [
@@ -88,7 +95,7 @@ def test_typing_with_no_target_goes_to_the_focus_or_the_only_entry() -> None:
 
 def test_a_plain_instruction_fills_the_fake_form_through_the_agent(tmp_path: Path) -> None:
     device = form(sub="1", age="1")
-    agent = Agent(device, RulesPolicy(), pacing=FAST, output=tmp_path)
+    agent = fast(device, RulesPolicy(), tmp_path)
     run = agent.run(
         "Type Bob Stone into Name, enter 42 in the Age box, tick Subscribe, then click OK."
     )
@@ -205,7 +212,7 @@ def test_scripted_retries_record_why_and_never_double_the_text(tmp_path: Path) -
     )
     device = form()
     device.drops = 3
-    agent = Agent(device, ScriptedPolicy(load_task(path, env={})), pacing=FAST, output=tmp_path)
+    agent = fast(device, ScriptedPolicy(load_task(path, env={})), tmp_path)
     run = agent.run("fill the form")
     assert run.ok, run.message
     assert device.widgets[1].value == "Bob Stone"
@@ -217,7 +224,7 @@ def test_scripted_retries_record_why_and_never_double_the_text(tmp_path: Path) -
 def test_the_rules_policy_retries_a_step_with_its_reason(tmp_path: Path) -> None:
     device = form()
     device.drops = 2
-    agent = Agent(device, RulesPolicy(), pacing=FAST, output=tmp_path)
+    agent = fast(device, RulesPolicy(), tmp_path)
     run = agent.run("Type Bob Stone into Name.")
     assert run.ok, run.message
     assert device.widgets[1].value == "Bob Stone"

@@ -155,6 +155,7 @@ def hostile_answers(draw: st.DrawFn) -> str:
     return wrapped(f'{{"action": "{action}"{given_}}}', name)
 
 
+@pytest.mark.integration  # 6,000 answers: the slow tier (the suite still runs them)
 @settings(max_examples=6_000, deadline=None)
 @given(hostile_answers())
 def test_only_project_errors_escape_the_way_from_an_answer_to_actions(answer: str) -> None:

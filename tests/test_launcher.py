@@ -130,6 +130,7 @@ def test_a_program_that_exits_before_its_window_is_reported_with_its_stderr(
     assert "cannot open customers.db" in message.splitlines()[-1]
 
 
+@pytest.mark.integration  # real programs and real waits of seconds
 def test_a_launcher_script_that_exits_0_leaving_its_program_is_still_waited_for(
     tmp_path: Path,
 ) -> None:
@@ -149,6 +150,7 @@ def test_a_launcher_script_that_exits_0_leaving_its_program_is_still_waited_for(
     assert not alive(child)
 
 
+@pytest.mark.integration  # real programs and real waits of seconds
 def test_a_window_that_never_comes_fails_within_the_timeout(tmp_path: Path) -> None:
     with ProgramLauncher(tmp_path, wait_for_window=never_shows) as launcher:
         started = time.monotonic()
@@ -164,6 +166,7 @@ def test_a_window_that_never_comes_fails_within_the_timeout(tmp_path: Path) -> N
     assert not alive(pid)
 
 
+@pytest.mark.integration  # real programs and real waits of seconds
 def test_stop_all_ends_every_program_and_its_children_and_can_run_twice(tmp_path: Path) -> None:
     script(tmp_path, "family.sh", "sleep 60 &\necho $! > child.pid\nwait\n")
     # One that ignores SIGTERM, to be killed after the grace period.

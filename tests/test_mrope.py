@@ -6,11 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import torch
 from PIL import Image
-from transformers import Qwen3VLConfig, Qwen3VLForConditionalGeneration
-from transformers.models.qwen3_vl.configuration_qwen3_vl import Qwen3VLTextConfig
-from transformers.models.qwen3_vl.modeling_qwen3_vl import Qwen3VLTextRotaryEmbedding
 
 from screenpilot.models.qwen_processor import load_processor
 from screenpilot.perception.geometry import ScreenGeometry, Size
@@ -38,6 +34,10 @@ def test_image_tokens_must_match_their_grids() -> None:
 
 @pytest.fixture(scope="module")
 def processor_and_model(tiny_qwen: Path):  # type: ignore[no-untyped-def]
+    # torch and transformers take seconds to import: only the slow tier's tests pay for it.
+    import torch
+    from transformers import Qwen3VLConfig, Qwen3VLForConditionalGeneration
+
     config = Qwen3VLConfig.from_pretrained(tiny_qwen)
     with torch.device("meta"):
         model = Qwen3VLForConditionalGeneration(config)
@@ -89,7 +89,12 @@ def test_positions_equal_transformers_get_rope_index(
     assert ours.delta == int(delta[0, 0])
 
 
+@pytest.mark.integration  # against transformers' rotary embedding (torch)
 def test_interleaved_frequency_layout_equals_transformers() -> None:
+    import torch
+    from transformers.models.qwen3_vl.configuration_qwen3_vl import Qwen3VLTextConfig
+    from transformers.models.qwen3_vl.modeling_qwen3_vl import Qwen3VLTextRotaryEmbedding
+
     config = Qwen3VLTextConfig(
         head_dim=128,
         hidden_size=256,

@@ -375,6 +375,7 @@ class Trickle:
         self.listener.close()
 
 
+@pytest.mark.integration  # waits out a real deadline on a loopback server
 @pytest.mark.parametrize("silent", [False, True], ids=["trickling", "silent"])
 def test_the_timeout_bounds_the_whole_request_whatever_the_server_sends(silent: bool) -> None:
     import time

@@ -248,6 +248,7 @@ def to_actions(text: str) -> None:
         pass  # a call the tool allows asking for an action screenpilot refuses
 
 
+@pytest.mark.integration  # 3,000 mangled answers: the slow tier (the suite still runs them)
 @settings(max_examples=3000)
 @given(
     base=st.sampled_from(RECORDED),

@@ -130,6 +130,7 @@ def test_a_servers_separate_reasoning_becomes_the_thinking(nonsense: str) -> Non
     assert (answer.thinking, answer.text) == ("I look.", "Done.")
 
 
+@pytest.mark.integration  # waits out real timeouts on loopback servers
 def test_garbage_slow_and_missing_servers_are_clear_bounded_errors(nonsense: str) -> None:
     hello = [Message.user("hi")]
     with pytest.raises(ModelRuntimeError, match="not JSON"):

@@ -5,15 +5,11 @@ from __future__ import annotations
 import itertools
 import re
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
 from PIL import Image
-
-# transformers is part of the test extra. The PIL flavour of the Qwen2-VL image processor
-# (which Qwen3-VL uses) imports without torchvision; its module carries the same
-# smart_resize as the torchvision flavour.
-from transformers.models.qwen2_vl import image_processing_pil_qwen2_vl as reference
 
 from screenpilot.perception.geometry import Size
 from screenpilot.perception.sizing import VisualBudget, smart_resize
@@ -27,9 +23,19 @@ SIDES = sorted(
 BUDGETS = [(64, 16384), (4, 1280), (64, 2048), (256, 256), (1, 64), (1000, 4000)]
 
 
+def _reference() -> Any:
+    """transformers' Qwen2-VL image processor module (the PIL flavour, which Qwen3-VL uses,
+    imports without torchvision and carries the same smart_resize). transformers is part of
+    the test extra; importing it takes seconds, so the tests that compare against it are in
+    the slow tier and import it themselves."""
+    from transformers.models.qwen2_vl import image_processing_pil_qwen2_vl
+
+    return image_processing_pil_qwen2_vl
+
+
 def _reference_or_error(h: int, w: int, mn: int, mx: int) -> tuple[int, int] | str:
     try:
-        return tuple(reference.smart_resize(h, w, factor=32, min_pixels=mn, max_pixels=mx))
+        return tuple(_reference().smart_resize(h, w, factor=32, min_pixels=mn, max_pixels=mx))
     except ValueError:
         return "error"
 
@@ -41,6 +47,7 @@ def _ours_or_error(h: int, w: int, mn: int, mx: int) -> tuple[int, int] | str:
         return "error"
 
 
+@pytest.mark.integration  # against transformers (seconds to import)
 @pytest.mark.parametrize(("min_tokens", "max_tokens"), BUDGETS)
 def test_smart_resize_equals_transformers_over_a_wide_grid(
     min_tokens: int, max_tokens: int
@@ -77,11 +84,12 @@ def test_token_counts_of_common_screens(
     assert budget.tokens(Size.parse(size)) == tokens
 
 
+@pytest.mark.integration  # against transformers (seconds to import)
 @pytest.mark.parametrize("size", ["1920x1080", "1080x2400", "333x777", "50x40", "4000x100"])
 @pytest.mark.parametrize("max_tokens", [16384, 1280, 300])
 def test_grid_matches_the_image_processor_output(size: str, max_tokens: int) -> None:
     budget = VisualBudget(max_tokens=max_tokens)
-    processor = reference.Qwen2VLImageProcessorPil(
+    processor = _reference().Qwen2VLImageProcessorPil(
         patch_size=16, merge_size=2, temporal_patch_size=2, size=budget.processor_size()
     )
     shot = Size.parse(size)
