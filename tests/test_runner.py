@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from screenpilot.actions.executor import Pacing
 from screenpilot.devices.protocol import Device
 from screenpilot.rpa.results import merge
 from screenpilot.rpa.runner import Prepared, RowRunner, Selection, prepare
@@ -62,17 +63,8 @@ def results(path: Path) -> list[dict[str, str]]:
 def runner(
     prepared: Prepared, tmp_path: Path, devices: list[Callable[[], Device]], **kw: object
 ) -> RowRunner:
-    from screenpilot.actions.executor import Pacing
-
-    class Fast(RowRunner):
-        def _agent(self, device, policy, name):  # type: ignore[no-untyped-def]
-            agent = super()._agent(device, policy, name)
-            agent.executor.settle_timeout, agent.executor.react = 0.2, 0.0
-            agent.executor.settle_interval = 0.01
-            return agent
-
-    del Pacing
-    return Fast(prepared, devices, output=tmp_path / "runs", **kw)  # type: ignore[arg-type]
+    fast = Pacing(settle_timeout=0.2, settle_interval=0.01, react=0.0)
+    return RowRunner(prepared, devices, output=tmp_path / "runs", pacing=fast, **kw)  # type: ignore[arg-type]
 
 
 ENV = {"TEST_PIN": "s3cret-pin"}

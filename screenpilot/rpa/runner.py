@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from screenpilot.actions.executor import Pacing
 from screenpilot.agent.loop import Agent, RunResult
 from screenpilot.agent.observers import Observer
 from screenpilot.agent.safety import Confirm, refuse_all
@@ -124,6 +125,7 @@ class RowRunner:
         readers: Callable[[], ScreenReader | None] | None = None,
         confirm: Confirm = refuse_all,
         dry_run: bool = False,
+        pacing: Pacing | None = None,
         stop_on_error: bool = False,
         launcher_for: Callable[[], Launcher] | None = None,
         observers: Callable[[], Iterable[Observer]] = tuple,
@@ -134,6 +136,7 @@ class RowRunner:
         self.prepared, self.devices = prepared, list(devices)
         self.readers, self.confirm = readers, confirm
         self.dry_run, self.stop_on_error = dry_run, stop_on_error
+        self.pacing = pacing
         self.launcher_for, self.observers, self.on_row = launcher_for, observers, on_row
         self.folder = new_run_dir(output, prepared.task.name)
         self.redactor = Redactor(prepared.task.secrets)
@@ -244,6 +247,7 @@ class RowRunner:
             confirm=self.confirm,
             output=self.folder / folder,
             dry_run=self.dry_run,
+            pacing=self.pacing,
             secrets=self.prepared.task.secrets,
             observers=list(self.observers()),
         )
