@@ -26,7 +26,7 @@ from screenpilot.actions.placement import (
     under_pointer,
 )
 from screenpilot.actions.retyping import Typing, first_try, retry
-from screenpilot.actions.targets import Description, ElementRef, Target
+from screenpilot.actions.targets import Description, ElementRef, Target, WindowPoint
 from screenpilot.actions.verification import TREE_SOURCES, Verdict, field_region, verify
 from screenpilot.actions.vocabulary import (
     Action,
@@ -205,6 +205,8 @@ class Executor:
         if isinstance(target, ScreenBox):
             under, observation = self._under(target.center, observation)
             return Placed(target.center, box=target, element=under), observation
+        if isinstance(target, WindowPoint):
+            return self._in_window(target, observation)
         if isinstance(target, ElementRef):
             for element in observation.elements:
                 if element.id == target.id:
@@ -222,6 +224,21 @@ class Executor:
             raise GroundingError(result, observation)
         point = observation.geometry.guard(result.point)
         return Placed(point, result.box, result.element, result), observation
+
+    def _in_window(
+        self, target: WindowPoint, observation: Observation
+    ) -> tuple[Placed, Observation]:
+        """A point relative to the active window, placed where that window is now."""
+        box = self.device.active_window_box()
+        if box is None:
+            what = f"({target.x:.0f}, {target.y:.0f}) in the active window"
+            raise GroundingError(
+                NotFound(what, note="this device cannot tell where its active window is"),
+                observation,
+            )
+        point = observation.geometry.guard(ScreenPoint(x=box.x1 + target.x, y=box.y1 + target.y))
+        under, observation = self._under(point, observation)
+        return Placed(point, element=under), observation
 
     def _under(
         self, point: ScreenPoint, observation: Observation

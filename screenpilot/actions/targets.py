@@ -5,7 +5,9 @@ A target is one of
 - `ElementRef`: an element of the current observation's list (accessibility tree,
   uiautomator dump or OCR), by its id;
 - `Description`: words ("the Email field") that a grounder places on the newest screenshot
-  just before the action runs, so a plan survives layout changes.
+  just before the action runs, so a plan survives layout changes;
+- `WindowPoint`: a point relative to the active window's top-left corner, which a recording
+  keeps only when nothing on the screen names the place (a drawing area, an unlabelled icon).
 
 In JSON each carries a `kind`. Hand-written task files may use shorthands, which are read
 into the same types: a string is a description, `[x, y]` a point, `[x1, y1, x2, y2]` a box,
@@ -45,6 +47,17 @@ class Description(BaseModel):
         return text
 
 
+class WindowPoint(BaseModel):
+    """A point `x`, `y` pixels from the top-left corner of the active window (the window
+    named `window` when it was recorded), placed wherever that window is at run time."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    kind: Literal["window_point"] = "window_point"
+    x: Annotated[float, Field(ge=0, le=100_000, allow_inf_nan=False)]
+    y: Annotated[float, Field(ge=0, le=100_000, allow_inf_nan=False)]
+    window: Annotated[str, Field(max_length=500)] = ""
+
+
 def _expand_shorthand(value: Any) -> Any:
     if isinstance(value, str):
         return {"kind": "description", "text": value}
@@ -62,7 +75,7 @@ def _expand_shorthand(value: Any) -> Any:
 
 
 Target = Annotated[
-    ScreenPoint | ScreenBox | ElementRef | Description,
+    ScreenPoint | ScreenBox | ElementRef | Description | WindowPoint,
     Field(discriminator="kind"),
     BeforeValidator(_expand_shorthand),
 ]

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from screenpilot.actions.targets import Description, ElementRef, Target
+from screenpilot.actions.targets import Description, ElementRef, Target, WindowPoint
 from screenpilot.actions.vocabulary import Action
 from screenpilot.perception.geometry import ScreenBox, ScreenPoint
 
@@ -14,6 +14,8 @@ def target_words(target: Target) -> str:
         return target.text
     if isinstance(target, ScreenPoint):
         return f"({target.x:.0f}, {target.y:.0f})"
+    if isinstance(target, WindowPoint):
+        return f"({target.x:.0f}, {target.y:.0f}) in the {target.window or 'active'} window"
     if isinstance(target, ScreenBox):
         return f"({target.center.x:.0f}, {target.center.y:.0f})"
     assert isinstance(target, ElementRef)
