@@ -314,6 +314,7 @@ def main() -> None:
 from screenpilot.cli import (  # noqa: E402, F401
     agent_commands,
     inspect_commands,
+    record_command,
     serve_command,
     task_commands,
 )

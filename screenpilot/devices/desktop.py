@@ -226,6 +226,10 @@ class Desktop:
         point = ScreenPoint(x=float(x), y=float(y))
         return point if self._geometry.screen_box.contains(point) else None
 
+    def active_window(self) -> ActiveWindow | None:
+        """The X active window (its title and client area), or None when none is named."""
+        return self._active_window()
+
     def _active_window(self) -> ActiveWindow | None:
         from Xlib import display as xdisplay
         from Xlib.error import ConnectionClosedError, DisplayError

@@ -89,7 +89,7 @@ def _step_data(step: RecordedStep, variables: dict[str, str]) -> dict[str, Any]:
         action = action.model_copy(update={"text": "${" + key + "}"})
     full = ACTION_ADAPTER.dump_python(action, mode="json")
     fields = type(action).model_fields
-    data = {"type": action.type}
+    data: dict[str, Any] = {"type": action.type}
     for key, value in full.items():
         # Nested targets keep their `kind`; only the step's own defaults are left out.
         if key != "type" and (fields[key].is_required() or value != fields[key].default):
