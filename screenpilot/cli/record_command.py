@@ -18,6 +18,9 @@ from screenpilot.cli import EXIT_FAILURE, BadInputError, app, err, out, reading_
 from screenpilot.cli.agent_commands import DeviceOpt, ModelOpt, ServerOpt, load_runtime
 from screenpilot.recording import DEFAULT_STOP_KEY
 
+#: The most frames --from-video sends (recording.video_frames.MAX_FRAMES_LIMIT).
+MAX_FRAMES_LIMIT = 64
+
 _STOP_HELP = (
     f"The chord that stops a desktop recording (default {DEFAULT_STOP_KEY}; it is grabbed, "
     "so the program being recorded never gets it)."
@@ -50,7 +53,7 @@ def record(
     each press), so the replay finds them after the window moves. Typed passwords are never
     written: the file reads them from an environment variable.
     """
-    from screenpilot.recording.task_writer import write_task
+    from screenpilot.recording.task_writer import secret_variable, write_task
 
     if output.exists() and not force:
         raise BadInputError(f"{output} exists; give another file, or --force to overwrite it")
@@ -68,12 +71,13 @@ def record(
         raise typer.Exit(EXIT_FAILURE)
     with reading_input():
         write_task(output, steps, name=title, source=source)
-    out.print(f"Wrote {len(steps)} steps to {output}.")
-    for secret in dict.fromkeys(s.secret for s in steps if s.secret):
-        from screenpilot.recording.task_writer import secret_variable
-
+    out.print(f"Wrote {len(steps)} steps to {output}.", markup=False)
+    secrets = list(dict.fromkeys(s.secret for s in steps if s.secret))
+    for secret in secrets:
         out.print(f"Before replaying, set {secret_variable(secret)} to the {secret}.")
-    out.print(f"Replay: screenpilot script {output}")
+    if secrets:
+        out.print("Typing a password asks for confirmation: answer it, or pass --yes.")
+    out.print(f"Replay: screenpilot script {output}", markup=False)
 
 
 def _record_live(device: str, stop_key: str) -> list[Any]:
@@ -97,8 +101,9 @@ def _record_live(device: str, stop_key: str) -> list[Any]:
             source = PhoneSource(the_device)
             how = "press Ctrl+C here to stop"
         recorder = Recorder(source, read_pixels=_pixel_reader(), on_step=StepLines())
-        out.print(f"Recording on {device}: do the task; {how}.")
-        steps = recorder.run(stop)
+        steps = recorder.run(
+            stop, ready=lambda: out.print(f"Recording on {device}: do the task; {how}.")
+        )
     return steps
 
 
@@ -155,15 +160,22 @@ def _from_video(
             "--from-video needs a Qwen3-VL model to read the video: give --model (a hub id "
             "or folder) or --server (an OpenAI-compatible URL)"
         )
-    if every <= 0 or frames < 1:
-        raise BadInputError("--every must be above 0 and --frames at least 1")
+    if every <= 0 or not 2 <= frames <= MAX_FRAMES_LIMIT:
+        raise BadInputError(
+            f"--every must be above 0 and --frames from 2 (the first and the last frame) "
+            f"to {MAX_FRAMES_LIMIT}"
+        )
     from screenpilot.recording.from_video import steps_from_video
 
     runtime = load_runtime(model, server)
-    with reading_input():
-        steps = steps_from_video(
-            path, runtime, interval=every, max_frames=frames, on_progress=out.print
-        )
+    # A file that is no video is bad input (exit 2); a model that fails is not (exit 1).
+    steps = steps_from_video(
+        path,
+        runtime,
+        interval=every,
+        max_frames=frames,
+        on_progress=lambda words: out.print(words, markup=False, highlight=False),
+    )
     lines = StepLines()
     for step in steps:
         lines(step)

@@ -79,10 +79,16 @@ class Recorder:
                 self._fresh.wait(min(left, 0.05))
 
     # ------------------------------------------------------------------ recording
-    def run(self, stop: threading.Event) -> list[RecordedStep]:
+    def run(
+        self, stop: threading.Event, *, ready: Callable[[], None] | None = None
+    ) -> list[RecordedStep]:
         """Start the source, collapse what it delivers until `stop` is set or the user
-        presses Ctrl+C, stop the source, and return every step (the last ones closed)."""
+        presses Ctrl+C, stop the source, and return every step (the last ones closed).
+        `ready` is called once the source sees input: what a person does from then on is
+        recorded."""
         self.source.start(self)
+        if ready is not None:
+            ready()
         try:
             while not stop.is_set():
                 try:

@@ -36,6 +36,8 @@ from screenpilot.recording.steps import Sink
 #: Seconds between snapshots (each also costs a screenshot and, when pixels changed, an
 #: accessibility read).
 SNAPSHOT_INTERVAL = 0.15
+#: How long the X server may take to start sending input events.
+START_TIMEOUT = 10.0
 
 # X's event codes and masks (X.h), kept here so the parsing reads plainly.
 _KEY_PRESS, _BUTTON_PRESS, _BUTTON_RELEASE, _MOTION = 2, 4, 5, 6
@@ -82,6 +84,7 @@ class DesktopSource:
         self.interval = interval
         self._sink: Sink | None = None
         self._halt = threading.Event()
+        self._enabled = threading.Event()
         self._threads: list[threading.Thread] = []
         self._control: Any = None
         self._record: Any = None
@@ -128,12 +131,16 @@ class DesktopSource:
         self._control.sync()
         first = self._take_snapshot(None)  # the screen as it was when recording began
         sink.snapshot(first)
+        self._last_snapshot = first
         for target, label in ((self._listen, "x-record"), (self._watch, "snapshots")):
             thread = threading.Thread(target=target, name=f"screenpilot-{label}", daemon=True)
             thread.start()
             self._threads.append(thread)
-        if first is not None:
-            self._last_snapshot = first
+        # Input before the server starts sending data would be lost: start() returns once
+        # the RECORD stream has begun.
+        if not self._enabled.wait(START_TIMEOUT):
+            self.stop()
+            raise RecordingError("the X server did not start sending input events")
 
     def stop(self) -> None:
         if self._halt.is_set():
@@ -191,6 +198,9 @@ class DesktopSource:
         from Xlib.ext import record
         from Xlib.protocol import rq
 
+        if reply.category == record.StartOfData:
+            self._enabled.set()
+            return
         if reply.category != record.FromServer or reply.client_swapped or not reply.data:
             return
         data, field = reply.data, rq.EventField(None)
