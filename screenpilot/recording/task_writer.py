@@ -3,8 +3,9 @@
 Each step is one line, an action in the task file's own shorthand (a target in words is a
 plain string, a point `[x, y]`), so a person can read and edit the file. A typed password
 is never written: its step types `${name}` and the file's `secrets:` names the environment
-variable the value comes from at replay. Typed text that itself holds `${...}` is kept in
-`variables:` and referred to, so replaying does not read it as a variable. The text is
+variable the value comes from at replay. Text that itself holds `${...}` (typed, or a name
+read off the screen) is kept in `variables:` and referred to, so replaying takes it as
+written rather than as a variable. The text is
 checked by loading it as the runner does before anything is written.
 """
 
@@ -81,22 +82,34 @@ def check_task_text(text: str, folder: Path) -> None:
 
 def _step_data(step: RecordedStep, variables: dict[str, str]) -> dict[str, Any]:
     action = step.action
-    if isinstance(action, TypeText) and step.secret:
-        action = action.model_copy(update={"text": "${" + step.secret + "}"})
-    elif isinstance(action, TypeText) and _VARIABLE.search(action.text):
-        key = f"typed_{len(variables) + 1}"
-        variables[key] = action.text
-        action = action.model_copy(update={"text": "${" + key + "}"})
+    secret = isinstance(action, TypeText) and bool(step.secret)
+    if secret:
+        action = action.model_copy(update={"text": "${" + str(step.secret) + "}"})
     full = ACTION_ADAPTER.dump_python(action, mode="json")
     fields = type(action).model_fields
     data: dict[str, Any] = {"type": action.type}
     for key, value in full.items():
         # Nested targets keep their `kind`; only the step's own defaults are left out.
         if key != "type" and (fields[key].is_required() or value != fields[key].default):
-            data[key] = _shorthand(value)
+            kept = value if secret and key == "text" else _literal(value, variables)
+            data[key] = _shorthand(kept)
     if step.expect:
         data["expect"] = step.expect
     return data
+
+
+def _literal(value: Any, variables: dict[str, str]) -> Any:
+    """`value` with every text that holds `${` (typed, or read off the screen into a
+    description) moved into `variables`, so the runner takes it as written."""
+    if isinstance(value, str) and _VARIABLE.search(value):
+        key = f"typed_{len(variables) + 1}"
+        variables[key] = value
+        return "${" + key + "}"
+    if isinstance(value, dict):
+        return {k: _literal(v, variables) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_literal(v, variables) for v in value]
+    return value
 
 
 def _shorthand(value: Any) -> Any:
