@@ -354,3 +354,12 @@ def test_what_counts_as_a_password_field(
     element: Element | None, label: str, expected: bool
 ) -> None:
     assert holds_a_password(element, label) is expected
+
+
+def test_a_caption_read_inside_a_drawn_button_names_the_button() -> None:
+    screen = [
+        el("b", "button", (260, 330, 360, 370), source="pixels"),
+        el("c", "text", (270, 335, 350, 365), "Submit", source="ocr"),
+    ]
+    steps = collapse(click(1.0, 300, 350), [snap(0.0, screen)])
+    assert actions(steps) == [Click(target=words("the Submit button"))]

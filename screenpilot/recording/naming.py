@@ -135,6 +135,13 @@ def candidates(element: Element, elements: Sequence[Element]) -> Iterator[tuple[
     if name:
         if word:
             yield f"the {_quoted(name)} {word}", source, name
+        elif element.role == "text":
+            # A caption read inside a drawn control (OCR): "the Submit button".
+            for around in elements:
+                kind = ROLE_WORD.get(around.role, "")
+                if kind and around.id != element.id and around.box.contains(element.box.center):
+                    yield f"the {_quoted(name)} {kind}", source, name
+                    break
         yield _quoted(name), source, name
     texts = _captions(element, elements)
     if element.role != "text":

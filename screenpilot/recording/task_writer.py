@@ -33,14 +33,17 @@ def secret_variable(name: str) -> str:
     return SECRET_PREFIX + re.sub(r"\W", "_", name).upper()
 
 
-def task_text(steps: Sequence[RecordedStep], *, name: str, source: str = "") -> str:
-    """The task file for `steps`, as YAML text (with a comment header for people)."""
+def task_text(
+    steps: Sequence[RecordedStep], *, name: str, source: str = "", file: str = "THIS_FILE"
+) -> str:
+    """The task file for `steps`, as YAML text (with a comment header for people that
+    calls the file `file`)."""
     secrets = {s.secret: secret_variable(s.secret) for s in steps if s.secret}
     variables: dict[str, str] = {}
     lines = [f"  - {_flow(_step_data(step, variables))}" for step in steps]
     header = [
         f"# Recorded by `screenpilot record`{f' from {source}' if source else ''} on "
-        f"{datetime.date.today().isoformat()}. Replay it: screenpilot script THIS_FILE",
+        f"{datetime.date.today().isoformat()}. Replay it: screenpilot script {file}",
     ]
     for secret, env in secrets.items():
         header.append(f"# The {secret} typed while recording is not kept: set {env} to replay.")
@@ -57,7 +60,7 @@ def task_text(steps: Sequence[RecordedStep], *, name: str, source: str = "") -> 
 def write_task(path: Path, steps: Sequence[RecordedStep], *, name: str, source: str = "") -> str:
     """Write the task file for `steps` to `path` (checked first: a file the runner would
     refuse is never written) and return its text."""
-    text = task_text(steps, name=name, source=source)
+    text = task_text(steps, name=name, source=source, file=path.name)
     check_task_text(text, path.parent)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
