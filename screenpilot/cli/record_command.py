@@ -81,30 +81,37 @@ def record(
 
 
 def _record_live(device: str, stop_key: str) -> list[Any]:
-    from screenpilot.agent.assembly import check_device_spec, open_device
+    from screenpilot.agent.assembly import check_device_spec
     from screenpilot.recording.recorder import Recorder
 
-    kind, _ = check_device_spec(device)
+    kind, serial = check_device_spec(device)
     stop = threading.Event()
-    with reading_input():
-        the_device = open_device(device)
+    the_device: Any
+    if kind == "desktop":
+        from screenpilot.devices.desktop import Desktop
+
+        the_device = Desktop()
+        how = f"press {stop_key} (or Ctrl+C here) to stop"
+    else:
+        from screenpilot.devices.android import AndroidDevice
+
+        the_device = AndroidDevice(serial)
+        how = "press Ctrl+C here to stop"
     with the_device:
+        source: Any
         if kind == "desktop":
             from screenpilot.recording.x11_source import DesktopSource
 
-            with reading_input():
-                source: Any = DesktopSource(the_device, stop_key=stop_key, on_stop=stop.set)
-            how = f"press {stop_key} (or Ctrl+C here) to stop"
+            with reading_input():  # a stop key that is no chord is bad input
+                source = DesktopSource(the_device, stop_key=stop_key, on_stop=stop.set)
         else:
             from screenpilot.recording.phone_source import PhoneSource
 
             source = PhoneSource(the_device)
-            how = "press Ctrl+C here to stop"
         recorder = Recorder(source, read_pixels=_pixel_reader(), on_step=StepLines())
-        steps = recorder.run(
+        return recorder.run(
             stop, ready=lambda: out.print(f"Recording on {device}: do the task; {how}.")
         )
-    return steps
 
 
 def _pixel_reader() -> Any:
