@@ -6,19 +6,23 @@ A request is 4 hex digits of length and a payload; the answer is `OKAY` (+ data)
 `host:tport:serial:<serial>` (newer clients) turns the same socket towards one device, whose
 `shell:` / `exec:` services then stream their output until the socket closes. That is all a
 client needs to drive a phone, so the real pure-python-adb library runs against this server
-unchanged. Devices can be listed as unauthorized or offline, unplugged mid-run, or made to
-hang, to test how the client side copes.
+unchanged. A `getevent` that streams stays open, sending events as the phone's person makes
+them, until the client closes its end (as adbd hangs up the shell) or the server closes.
+Devices can be listed as unauthorized or offline, unplugged mid-run, or made to hang, to test
+how the client side copes.
 """
 
 from __future__ import annotations
 
 import contextlib
+import select
 import socket
 import struct
 import threading
 from collections.abc import Iterable
 
 from screenpilot.sim.phone import SimulatedPhone
+from screenpilot.sim.phone_input import EventStream
 
 #: What `host:version` answers: adb's protocol version 41, which real clients expect.
 ADB_VERSION = 41
@@ -160,8 +164,31 @@ class FakeAdbServer:
             client.sendall(b"OKAY")
             self._closed.wait()  # never answers; the client's timeout must end it
             return
+        stream = phone.open_stream(request)
+        if stream is not None:
+            client.sendall(b"OKAY")
+            self._pump(client, stream)
+            return
         output = phone.handle(request)
         client.sendall(b"OKAY" + output)
+
+    def _pump(self, client: socket.socket, stream: EventStream) -> None:
+        """Send what a streaming command prints until it exits, the client hangs up or the
+        server closes; then stop the command."""
+        try:
+            while not self._closed.is_set():
+                chunk = stream.read(timeout=0.05)
+                if chunk is None:
+                    return
+                if chunk:
+                    client.sendall(chunk)
+                readable, _, _ = select.select([client], [], [], 0)
+                if readable and not client.recv(4096):
+                    return  # the client closed its end (what it sends would be stdin)
+        except ValueError:
+            return  # unplug() or close() closed the socket under us
+        finally:
+            stream.close()
 
 
 def _recv_exact(sock: socket.socket, size: int) -> bytes | None:

@@ -1,8 +1,10 @@
 """The simulated phone's apps: which screen is open, the views on it, and what a tap, a swipe,
 a key or typed text does to them.
 
-Apps: a launcher, a login screen (username, password, Sign in), Settings (a list of 20
-switches, longer than the screen) and Notes (a WebView-like page with one note field). All
+Apps: a launcher, a login screen (username, password, Sign in; a status `banner` above it
+pushes the whole form down, so a replay that remembered points instead of words misses),
+Settings (a list of 20 switches, longer than the screen) and Notes (a WebView-like page with
+one note field). The navigation bar's three buttons (Back, Home, Recents) answer taps. All
 positions are physical pixels of the display; turning touch coordinates into them is the
 shell's business (`phone_commands`).
 """
@@ -43,6 +45,8 @@ SETTING_NAMES = [
     "Developer options",
 ]
 STATUS_BAR, NAV_BAR, ROW = 80, 126, 200
+#: How far a login banner pushes the form down (physical pixels).
+BANNER = 240
 
 
 @dataclass
@@ -79,6 +83,7 @@ class PhoneApps:
     switches: list[bool] = field(default_factory=lambda: [i % 3 == 0 for i in range(20)])
     scroll: int = 0
     recents: bool = False
+    banner: str = ""
 
     # ------------------------------------------------------------------ input
     def open_app(self, package: str) -> None:
@@ -116,8 +121,12 @@ class PhoneApps:
             self.fields[self.focus] += text
 
     def tap(self, x: float, y: float) -> None:
-        """A tap at physical pixel (x, y): the topmost view there with an action does it; a
-        tap on nothing takes the focus away."""
+        """A tap at physical pixel (x, y): a navigation bar button presses its key; else the
+        topmost view there with an action does it; a tap on nothing takes the focus away."""
+        if y >= self.height - NAV_BAR:
+            third = min(int(3 * x / self.width), 2)
+            self.press_key(("BACK", "HOME", "APP_SWITCH")[third])
+            return
         for node in reversed(self.nodes()):
             left, top, right, bottom = node.bounds
             if node.action and left <= x < right and top <= y < bottom:
@@ -170,7 +179,7 @@ class PhoneApps:
         ]
 
     def _login(self) -> list[Node]:
-        w = self.width
+        w, down = self.width, BANNER if self.banner else 0
         user, password = self.fields["username"], self.fields["password"]
         nodes = [
             Node("android.widget.TextView", (60, 200, w - 60, 320), "Sign in"),
@@ -214,6 +223,12 @@ class PhoneApps:
                     f"Welcome, {self.logged_in_as}",
                 )
             )
+        for node in nodes:
+            left, top, right, bottom = node.bounds
+            node.bounds = (left, top + down, right, bottom + down)
+        if self.banner:
+            banner = (60, STATUS_BAR + 20, w - 60, STATUS_BAR + BANNER - 20)
+            nodes.insert(0, Node("android.widget.TextView", banner, self.banner))
         return nodes
 
     def _settings(self) -> list[Node]:

@@ -1,6 +1,7 @@
 """The commands the simulated phone's shell runs, answered the way a phone answers them:
 `screencap`, `uiautomator dump`, `wm size`, `dumpsys`, `getprop`, `settings`, `ime`, `am`,
-`monkey` and `input tap|swipe|keyevent|text`.
+`monkey`, `input tap|swipe|keyevent|text` and `getevent -p` (a `getevent` that streams is
+served by the phone itself, `phone.SimulatedPhone.open_stream`, since it never ends).
 
 The awkward parts are kept: `input text` uses only its first argument, turns `%s` into a space
 and crashes on non-ASCII; `uiautomator dump` ends with its trailer on the same line and can
@@ -18,6 +19,7 @@ from typing import Protocol
 from PIL import Image
 
 from screenpilot.sim.phone_apps import ADB_KEYBOARD, LATIN_IME, PACKAGES
+from screenpilot.sim.phone_input import InputDevices, getevent_options
 
 
 class Phone(Protocol):
@@ -30,6 +32,7 @@ class Phone(Protocol):
     override: tuple[int, int] | None
     flaky_dumps: int
     adb_keyboard_installed: bool
+    input_devices: InputDevices
 
     def open_app(self, package: str) -> None: ...
     def press_key(self, key: str) -> None: ...
@@ -175,6 +178,15 @@ def _input(phone: Phone, args: list[str]) -> bytes:
     return b""
 
 
+def _getevent(phone: Phone, args: list[str]) -> bytes:
+    """`getevent -p` (or -i) describes the input devices and exits. A streaming getevent run
+    here, where output is answered whole, prints what it prints before its first event."""
+    options = getevent_options(args)
+    if isinstance(options, str):
+        return options.encode()
+    return phone.input_devices.describe(options).encode()
+
+
 def _physical(phone: Phone, x: float, y: float) -> tuple[float, float]:
     """Touch coordinates (the `wm size` override's frame) as physical display pixels."""
     if phone.override is None:
@@ -194,4 +206,5 @@ COMMANDS: dict[str, Command] = {
     "am": _am,
     "monkey": _monkey,
     "input": _input,
+    "getevent": _getevent,
 }
