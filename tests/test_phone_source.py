@@ -126,10 +126,16 @@ def test_a_recorded_login_arrives_as_touches_text_changes_and_snapshots(
     # Every press has the screen from just before it.
     assert entry(snapshot_before(sink, presses[0]), "username").value == "Username"
     assert entry(snapshot_before(sink, presses[1]), "username").value == "bob"
+    # No time passed between typing the password and Sign in: the screen before it is the
+    # last one polled. The dump that found the password typed came after the press (on a
+    # phone it could show what the tap opened) and is stamped so.
     before_sign_in = snapshot_before(sink, presses[2])
-    assert entry(before_sign_in, "password").value == "•" * len(PASSWORD)
     assert before_sign_in.window == LOGIN
     assert before_sign_in.observation.screenshot.pixels.shape == (2400, 1080, 3)
+    button = next(e for e in before_sign_in.observation.elements if e.role == "button")
+    assert button.name == "Sign in" and button.box.contains(presses[2].point)
+    masked = next(s for s in sink.of(Snapshot) if entry(s, "password").value == "•" * len(PASSWORD))
+    assert masked.time > presses[2].time
     # The password itself is nowhere in what the recorder got.
     assert not any(PASSWORD in repr(item) for item in sink.items)
     for snapshot in sink.of(Snapshot):

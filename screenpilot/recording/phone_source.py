@@ -10,10 +10,11 @@ changed yields `TextChanged(field=<the field as it was>, text=<its new text>)`, 
 keyboard's taps say nothing of what they type. A password field only ever shows its mask;
 its change is delivered all the same, as the mask, and nothing here ever needs the text.
 
-So that the screen just before each touch is known, and typed text comes before the touch
-that ends the typing, every finger down and key press first dumps the tree (the tap itself
-acts on lift): changed fields are delivered, and a snapshot when anything changed, stamped
-just before the press - only then the press itself. Events reach the sink in time order.
+Typed text must come before the touch that ends the typing, so every finger down and key
+press first dumps the tree and delivers the fields that changed, stamped just before the
+press - only then the press itself. A snapshot taken then (when anything changed) is stamped
+when it was taken, after the press: on a real phone a dump takes longer than a tap, so it may
+well show the screen the tap opened, which must never name the tap's target.
 """
 
 from __future__ import annotations
@@ -53,7 +54,7 @@ from screenpilot.recording.steps import Sink
 
 log = logging.getLogger(__name__)
 _PACKAGE = re.compile(r'<node [^>]*?package="([^"]*)"')
-#: How far before a press its pre-touch snapshot is stamped (seconds).
+#: How far before a press the text typed before it is stamped (seconds).
 BEFORE_PRESS = 0.001
 
 
@@ -125,7 +126,7 @@ class PhoneSource:
         )
         try:
             with self._device_lock:
-                self._refresh(force=True, at=None)
+                self._refresh(force=True)
         except BaseException:
             self._stream.close()
             raise
@@ -172,11 +173,11 @@ class PhoneSource:
         if isinstance(event, Press | KeyPress):
             with self._state:
                 self._finger_down = self._finger_down or isinstance(event, Press)
-            # Stamped just before the press, and after whatever came before it.
+            # Just before the press, and after whatever came before it.
             before = event.time - min(BEFORE_PRESS, (event.time - self._last_event) / 2)
             with self._device_lock:
                 if not self._stopping.is_set():
-                    self._refresh(force=False, at=before)
+                    self._refresh(force=False, typed_before=before)
         if isinstance(event, Release | KeyPress):
             with self._state:
                 self._finger_down = False
@@ -198,20 +199,20 @@ class PhoneSource:
             try:
                 with self._device_lock:
                     if not self._stopping.is_set():
-                        self._refresh(force=unseen or stale, at=None)
+                        self._refresh(force=unseen or stale)
             except ScreenpilotError as error:
                 self._fail(f"reading the phone's screen failed: {error}")
                 return
 
-    def _refresh(self, *, force: bool, at: float | None) -> None:
+    def _refresh(self, *, force: bool, typed_before: float | None = None) -> None:
         """Dump the tree; deliver text changes, and a snapshot when anything changed or
-        `force`. `at` stamps both (a pre-touch check), else the time the dump began."""
+        `force`, stamped when the dump began; text changes are stamped `typed_before` when
+        a press waits on them."""
         assert self._sink is not None
         with self._state:
             inputs = self._inputs
         began = time.monotonic()
         tree = self._tree()
-        stamp = began if at is None else at
         changes = text_changes(self._fields, tree.elements) if tree.ok else []
         latest = self._latest
         # A failed dump says nothing new (an animation, a secure screen): only `force` shows it.
@@ -222,11 +223,12 @@ class PhoneSource:
             return
         screenshot = self.device.screenshot()
         for before, text in changes:
+            stamp = began if typed_before is None else typed_before
             self._sink.event(TextChanged(time=stamp, field=before, text=text))
         if tree.ok:
             self._fields = [e for e in tree.elements if e.role in INPUT_ROLES]
         snapshot = Snapshot(
-            time=stamp, observation=Observation(screenshot, tree.elements), window=tree.package
+            time=began, observation=Observation(screenshot, tree.elements), window=tree.package
         )
         self._latest = snapshot
         with self._state:

@@ -508,6 +508,7 @@ class Person:
         device, code = PERSON_KEYS[key]
         label = next(name for name, number in KEY_CODES.items() if number == code)
         self.panel.emit(device, ("EV_KEY", label, 1))
+        time.sleep(0.05)  # a press is held a moment
         self.panel.emit(device, ("EV_KEY", label, 0))
         self.phone.press_key(key)
 
