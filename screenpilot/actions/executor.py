@@ -93,8 +93,8 @@ class Pacing:
     drawing its answer."""
 
     settle_timeout: float = 3.0
-    settle_interval: float = 0.1
-    react: float = 0.15
+    settle_interval: float = 0.05
+    react: float = 0.1
     #: How long a key chord or typing whose effect was not seen is watched further before
     #: it fails (a Save dialog that opens slowly): a retry must not press ctrl+s twice.
     late: float = 1.5

@@ -117,7 +117,8 @@ class _Attempt:
 
 class Agent:
     """Drives one device with one policy. `observers` watch every run (see
-    `agent.observers`); `pacing`, `clock` and `sleep` set how the executor waits."""
+    `agent.observers`); `pacing`, `clock` and `sleep` set how the executor waits; `report`
+    False leaves the HTML report to the caller (`agent.report.build_report`)."""
 
     def __init__(
         self,
@@ -133,10 +134,12 @@ class Agent:
         secrets: Iterable[str] = (),
         observers: Iterable[Observer] = (),
         pacing: Pacing | None = None,
+        report: bool = True,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.device, self.policy = device, policy
+        self.report = report
         self.budgets = budgets or Budgets()
         self.output, self.dry_run = output, dry_run
         self.redactor = Redactor(secrets)
@@ -175,7 +178,7 @@ class Agent:
         if self.output is not None:
             # The folder's name is made from the instruction's first words: secrets masked.
             run.folder = new_run_dir(self.output, self.redactor.text(instruction))
-            run.recorder = TrajectoryRecorder(run.folder)
+            run.recorder = TrajectoryRecorder(run.folder, report=self.report)
             watchers.insert(0, run.recorder)
         self.folder = run.folder
         run.watchers = watchers + self.observers

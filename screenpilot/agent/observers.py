@@ -132,11 +132,13 @@ class LoopDetector(Observer):
 
 class TrajectoryRecorder(Observer):
     """Writes the run folder: every record to `trajectory.jsonl`, each step's screenshots
-    under the names its record gives, and at the end the HTML report."""
+    under the names its record gives, and at the end the HTML report (unless `report` is
+    False: a caller that prints the result first builds it afterwards)."""
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, *, report: bool = True) -> None:
         self.folder = folder
         self.writer = TrajectoryWriter(folder)
+        self.build_report = report
         self.report: Path | None = None
 
     def started(self, record: RunStarted) -> None:
@@ -154,4 +156,5 @@ class TrajectoryRecorder(Observer):
 
         self.writer.write(record)
         self.writer.close()
-        self.report = build_report(self.folder)
+        if self.build_report:
+            self.report = build_report(self.folder)

@@ -48,6 +48,13 @@ ModelTimeoutOpt = Annotated[
 PolicyOpt = Annotated[str | None, typer.Option(help="rules, native or planned.")]
 DryRunOpt = Annotated[bool, typer.Option(help="Plan and record, run nothing.")]
 YesOpt = Annotated[bool, typer.Option("--yes", help="Confirm risky actions without asking.")]
+NoReportOpt = Annotated[
+    bool,
+    typer.Option(
+        "--no-report",
+        help="Write the trajectory only, no HTML report (`screenpilot report DIR` makes it later).",
+    ),
+]
 
 
 def step_printer() -> Any:
@@ -57,8 +64,9 @@ def step_printer() -> Any:
     return StepPrinter(out)
 
 
-def _finish(result: Any) -> None:
-    """Print how a run ended and exit with a code scripts can rely on."""
+def _finish(result: Any, *, report: bool = True) -> None:
+    """Print how a run ended, then build its report (the result is what a person waits
+    for; the report follows), and exit with a code scripts can rely on."""
     from rich.markup import escape
 
     colour = "green" if result.ok else "red"
@@ -66,8 +74,13 @@ def _finish(result: Any) -> None:
         f"[{colour}]{result.status}[/]: {escape(result.message)} ({result.steps} steps, "
         f"{result.model_calls} model calls, {result.seconds:.1f} s)"
     )
-    if result.report is not None:
-        out.print(f"report: {escape(str(result.report))}")
+    made = result.report
+    if made is None and report and result.folder is not None:
+        from screenpilot.agent.report import build_report
+
+        made = build_report(result.folder)
+    if made is not None:
+        out.print(f"report: {escape(str(made))}")
     if result.status == "cancelled":
         raise typer.Exit(EXIT_CANCELLED)
     if not result.ok:
@@ -136,7 +149,12 @@ def demo(output: Output = Path("runs")) -> None:
                 reader = ScreenReader(RapidOcr())
             with Desktop() as desktop:
                 agent = Agent(
-                    desktop, RulesPolicy(), reader=reader, output=output, observers=[step_printer()]
+                    desktop,
+                    RulesPolicy(),
+                    reader=reader,
+                    output=output,
+                    observers=[step_printer()],
+                    report=False,
                 )
                 result = agent.run(DEMO_INSTRUCTION)
             if saved.exists():
@@ -168,7 +186,8 @@ def load_runtime(
 
 
 def _drive(device: str, policy: Any, instruction: str, **options: Any) -> Any:
-    """Run the agent on the named device (opened and closed here) and return its result."""
+    """Run the agent on the named device (opened and closed here) and return its result
+    (its report is left to `_finish`)."""
     from screenpilot.agent.loop import Agent
     from screenpilot.perception.ocr import RapidOcr, ScreenReader
 
@@ -178,6 +197,7 @@ def _drive(device: str, policy: Any, instruction: str, **options: Any) -> Any:
             policy,
             reader=ScreenReader(RapidOcr()),
             observers=[step_printer()],
+            report=False,
             **options,
         )
         return agent.run(instruction)
@@ -224,6 +244,7 @@ def run(
     dry_run: DryRunOpt = False,
     yes: YesOpt = False,
     output: Output = Path("runs"),
+    no_report: NoReportOpt = False,
 ) -> None:
     """Carry out an instruction on a device. Without a model, plain instructions are read by
     the rules policy."""
@@ -261,7 +282,8 @@ def run(
             dry_run=dry_run,
             budgets=Budgets(max_steps=max_steps),
             confirm=confirmation(yes),
-        )
+        ),
+        report=not no_report,
     )
 
 

@@ -12,6 +12,7 @@ from screenpilot.cli import EXIT_CANCELLED, EXIT_FAILURE, BadInputError, app, ou
 from screenpilot.cli.agent_commands import (
     DeviceOpt,
     DryRunOpt,
+    NoReportOpt,
     Output,
     YesOpt,
     confirmation,
@@ -54,6 +55,7 @@ def script(
     dry_run: DryRunOpt = False,
     yes: YesOpt = False,
     output: Output = Path("runs"),
+    no_report: NoReportOpt = False,
 ) -> None:
     """Run an RPA task file, once per data row if it has `data` (validated before anything
     runs). A failing row is marked in the results and the next row starts."""
@@ -78,7 +80,7 @@ def script(
         out.print("no rows to run (all done, or none chosen)")
         return
     _run_rows(task, prepared, specs, dry_run=dry_run, yes=yes, output=output,
-              stop_on_error=stop_on_error)  # fmt: skip
+              stop_on_error=stop_on_error, report=not no_report)  # fmt: skip
 
 
 def _variables(pairs: list[str]) -> dict[str, str]:
@@ -93,7 +95,7 @@ def _variables(pairs: list[str]) -> dict[str, str]:
 
 def _run_rows(
     task: Path, prepared: Any, specs: list[str], *, dry_run: bool, yes: bool, output: Path,
-    stop_on_error: bool,
+    stop_on_error: bool, report: bool = True,
 ) -> None:  # fmt: skip
     """Run the prepared rows, showing each step (one row without data) or a progress bar
     over the rows; exit 1 when a row failed."""
@@ -144,6 +146,7 @@ def _run_rows(
         launcher_for=launcher_for,
         observers=(lambda: [step_printer()]) if single else tuple,
         on_row=heard,
+        report=report,
     )
     if not single and out.is_terminal:
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn

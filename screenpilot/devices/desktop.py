@@ -24,7 +24,7 @@ from screenpilot.devices.a11y_windows import arrange, match_window
 from screenpilot.devices.atspi import AccessibilityReader, load_pyatspi
 from screenpilot.devices.protocol import Direction, SystemButtonName, UnsupportedActionError
 from screenpilot.devices.x11_clipboard import Clipboard
-from screenpilot.devices.x11_typing import UntypableError, type_ascii
+from screenpilot.devices.x11_typing import UntypableError, press_chord, type_ascii
 from screenpilot.devices.x11_windows import ActiveWindow, active_window
 from screenpilot.errors import DeviceLostError, ScreenpilotError
 from screenpilot.perception.elements import Element
@@ -38,6 +38,8 @@ _PYAUTOGUI_KEYS = {
     "super": "winleft", "escape": "esc", "menu": "apps", "printscreen": "printscreen",
     "playpause": "playpause", "nexttrack": "nexttrack", "prevtrack": "prevtrack",
 }  # fmt: skip
+#: How long a paste may take the application to fetch the clipboard.
+PASTE_TIMEOUT = 1.0
 #: Time between the pointer reaching a drag's start and the button going down.
 _SETTLE = 0.05
 
@@ -291,6 +293,15 @@ class Desktop:
 
     def key(self, keys: list[str]) -> None:
         """Press a chord (canonical key names, see actions/keys.py)."""
+        x11 = getattr(self._gui, "_pyautogui_x11", None)
+        if x11 is not None:
+            try:
+                # XTEST straight away: pyautogui's hotkey sleeps between keys and checks
+                # the pointer on every one (~140 ms a chord).
+                self._input(press_chord, x11._display, keys)
+                return
+            except UntypableError:
+                pass  # a key this keyboard map lacks: pyautogui may know another way
         names = [_PYAUTOGUI_KEYS.get(k, k) for k in keys]
         unknown = [k for k in names if k not in self._gui.KEYBOARD_KEYS]
         if unknown:
@@ -320,9 +331,11 @@ class Desktop:
         if self._clipboard is None:
             self._clipboard = Clipboard()
         previous = self._clipboard.read()
-        self._clipboard.own(text.encode("utf-8"))
-        self._input(self._gui.hotkey, "ctrl", "v", interval=0.02)
-        time.sleep(0.3)  # the application fetches the selection after the keystroke
+        self._clipboard.own(text.encode("utf-8"), pastes=1)
+        self.key(["ctrl", "v"])
+        # The application fetches the selection after the keystroke: the user's content
+        # goes back once it has (xclip serves exactly one paste), or after a bound.
+        self._clipboard.taken(timeout=PASTE_TIMEOUT)
         if previous:
             self._clipboard.own(previous)
         else:

@@ -44,11 +44,13 @@ class Clipboard:
             return None
         return done.stdout if done.returncode == 0 else None
 
-    def own(self, data: bytes, timeout: float = 2.0) -> None:
-        """Serve `data` as the clipboard until `release()`; returns once it is served."""
+    def own(self, data: bytes, timeout: float = 2.0, *, pastes: int | None = None) -> None:
+        """Serve `data` as the clipboard until `release()`, or until it has been pasted
+        `pastes` times (`taken()` says when); returns once it is served."""
         self.release()
+        loops = ["-loops", str(pastes)] if pastes else []
         owner = subprocess.Popen(
-            ["xclip", "-quiet", "-selection", "clipboard", "-i"],
+            ["xclip", "-quiet", *loops, "-selection", "clipboard", "-i"],
             stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
             env=self._env,
         )  # fmt: skip
@@ -60,11 +62,36 @@ class Clipboard:
         while time.monotonic() < deadline:
             if owner.poll() is not None:
                 break
-            if self.read() == data:
+            # Reading the data would count as a paste; asking what it offers does not.
+            if self._offers() if pastes else self.read() == data:
                 return
             time.sleep(0.01)
         self.release()
         raise ClipboardError("xclip did not take the clipboard (is the X server still there?)")
+
+    def taken(self, timeout: float) -> bool:
+        """Wait until what `own(..., pastes=N)` served has been pasted N times (its xclip has
+        ended); False when that did not happen within `timeout` seconds."""
+        owner = self._owner
+        if owner is None:
+            return True
+        try:
+            owner.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            return False
+        return True
+
+    def _offers(self) -> bool:
+        """Whether the clipboard's owner offers text (a TARGETS request, which xclip does
+        not count as a paste)."""
+        try:
+            done = subprocess.run(
+                ["xclip", "-selection", "clipboard", "-o", "-t", "TARGETS"],
+                capture_output=True, timeout=2, env=self._env, check=False,
+            )  # fmt: skip
+        except subprocess.TimeoutExpired:
+            return False
+        return done.returncode == 0 and b"UTF8_STRING" in done.stdout
 
     def release(self) -> None:
         """Stop serving what `own()` put there (the clipboard is empty after this)."""

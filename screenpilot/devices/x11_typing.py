@@ -1,4 +1,5 @@
-"""Typing ASCII on X by the keyboard map the server has now, through XTEST.
+"""Typing ASCII and pressing key chords on X by the keyboard map the server has now, through
+XTEST (no pauses between events: the server queues them in order).
 
 pyautogui looks a character's keysym up with `keysym_to_keycode` (the first key that has it,
 at any level) and then decides about Shift from a fixed US list. On a pc105 keyboard (the
@@ -56,3 +57,53 @@ def type_ascii(display: Any, text: str, *, fake_input: Any = None) -> None:
         if shifted:
             press(display, X.KeyRelease, shift)
         display.sync()
+
+
+#: X keysym names of the vocabulary's named keys (actions/keys.py) where they differ.
+KEYSYM_NAMES = {
+    "enter": "Return", "escape": "Escape", "tab": "Tab", "backspace": "BackSpace",
+    "delete": "Delete", "insert": "Insert", "space": "space", "pageup": "Prior",
+    "pagedown": "Next", "home": "Home", "end": "End", "up": "Up", "down": "Down",
+    "left": "Left", "right": "Right", "pause": "Pause", "printscreen": "Print",
+    "scrolllock": "Scroll_Lock", "capslock": "Caps_Lock", "numlock": "Num_Lock",
+    "menu": "Menu", "ctrl": "Control_L", "alt": "Alt_L", "shift": "Shift_L",
+    "super": "Super_L", "volumeup": "XF86AudioRaiseVolume",
+    "volumedown": "XF86AudioLowerVolume", "volumemute": "XF86AudioMute",
+    "playpause": "XF86AudioPlay", "nexttrack": "XF86AudioNext", "prevtrack": "XF86AudioPrev",
+}  # fmt: skip
+
+
+def keysym_name(key: str) -> str:
+    """The X keysym name of a vocabulary key ("f5" -> "F5", "pageup" -> "Prior", "a" -> "a")."""
+    if key in KEYSYM_NAMES:
+        return KEYSYM_NAMES[key]
+    if len(key) > 1 and key[0] == "f" and key[1:].isdigit():
+        return key.upper()
+    return key
+
+
+def press_chord(display: Any, keys: list[str], *, fake_input: Any = None) -> None:
+    """Press `keys` (vocabulary names) together and release them in reverse. A character
+    that needs Shift on this keyboard gets it. Raises UntypableError for a key this keyboard
+    map lacks."""
+    from Xlib import XK, X
+    from Xlib.ext import xtest
+
+    press = fake_input if fake_input is not None else xtest.fake_input
+    codes: list[int] = []
+    for key in keys:
+        if len(key) == 1:
+            code, shifted = key_for(display, key)
+            if shifted and "shift" not in keys:
+                codes.append(int(display.keysym_to_keycode(XK.string_to_keysym("Shift_L"))))
+        else:
+            keysym = XK.string_to_keysym(keysym_name(key))
+            code = int(display.keysym_to_keycode(keysym)) if keysym else 0
+            if not code:
+                raise UntypableError(f"this keyboard has no {key!r} key")
+        codes.append(code)
+    for code in codes:
+        press(display, X.KeyPress, code)
+    for code in reversed(codes):
+        press(display, X.KeyRelease, code)
+    display.sync()

@@ -26,6 +26,7 @@ import numpy as np
 from screenpilot.actions.keys import MODIFIERS, normalise_chord, normalise_key
 from screenpilot.actions.vocabulary import Direction, MouseButton
 from screenpilot.devices.desktop import Desktop
+from screenpilot.devices.x11_typing import keysym_name
 from screenpilot.errors import ScreenpilotError
 from screenpilot.perception.geometry import ScreenPoint
 from screenpilot.perception.screenshot import Observation
@@ -174,7 +175,7 @@ class DesktopSource:
         from Xlib import XK, X
 
         *mods, key = self.stop_chord
-        keysym = XK.string_to_keysym(_x_keysym_name(key))
+        keysym = XK.string_to_keysym(keysym_name(key))
         code = self._control.keysym_to_keycode(keysym) if keysym else 0
         if not code:
             raise RecordingError(f"the stop key {'+'.join(self.stop_chord)!r} has no key here")
@@ -317,19 +318,3 @@ def _keysym_text(keysym: int) -> str:
     if keysym & 0xFF000000 == 0x01000000:
         return chr(keysym & 0x00FFFFFF)
     return ""
-
-
-def _x_keysym_name(key: str) -> str:
-    """The X keysym name of a vocabulary key ("f5" -> "F5", "pageup" -> "Prior")."""
-    named = {
-        "enter": "Return", "escape": "Escape", "tab": "Tab", "backspace": "BackSpace",
-        "delete": "Delete", "insert": "Insert", "space": "space", "pageup": "Prior",
-        "pagedown": "Next", "home": "Home", "end": "End", "up": "Up", "down": "Down",
-        "left": "Left", "right": "Right", "pause": "Pause", "printscreen": "Print",
-        "scrolllock": "Scroll_Lock", "menu": "Menu",
-    }  # fmt: skip
-    if key in named:
-        return named[key]
-    if len(key) > 1 and key[0] == "f" and key[1:].isdigit():
-        return key.upper()
-    return key

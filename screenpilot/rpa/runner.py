@@ -130,13 +130,14 @@ class RowRunner:
         launcher_for: Callable[[], Launcher] | None = None,
         observers: Callable[[], Iterable[Observer]] = tuple,
         on_row: Callable[[RowDone], None] = lambda done: None,
+        report: bool = True,
     ) -> None:
         if not devices:
             raise ValueError("a run needs at least one device")
         self.prepared, self.devices = prepared, list(devices)
         self.readers, self.confirm = readers, confirm
         self.dry_run, self.stop_on_error = dry_run, stop_on_error
-        self.pacing = pacing
+        self.pacing, self.report = pacing, report
         self.launcher_for, self.observers, self.on_row = launcher_for, observers, on_row
         self.folder = new_run_dir(output, prepared.task.name)
         self.redactor = Redactor(prepared.task.secrets)
@@ -250,6 +251,7 @@ class RowRunner:
             pacing=self.pacing,
             secrets=self.prepared.task.secrets,
             observers=list(self.observers()),
+            report=self.report,
         )
         executor = agent.executor
         policy.look = lambda: executor.observe(with_ocr=executor.reader is not None)
