@@ -363,3 +363,18 @@ def test_a_caption_read_inside_a_drawn_button_names_the_button() -> None:
     ]
     steps = collapse(click(1.0, 300, 350), [snap(0.0, screen)])
     assert actions(steps) == [Click(target=words("the Submit button"))]
+
+
+def test_a_tap_in_a_phones_navigation_bar_is_its_system_button() -> None:
+    # The bar lies below anything uiautomator dumps: left Back, middle Home, right Recents.
+    events = [*click(1.0, 100, 700), *click(3.0, 640, 705), *click(5.0, 1200, 710)]
+    steps = collapse(events, [snap(0.0, [])], touch=True)
+    assert actions(steps) == [SystemButton(button=b) for b in ("back", "home", "recents")]
+    # On a desktop the same place is a click.
+    assert [type(a) for a in actions(collapse(events, [snap(0.0, [])]))] == [Click] * 3
+
+
+def test_a_touch_that_moves_within_the_slop_is_a_tap() -> None:
+    events = [Press(1.0, at(300, 350)), Motion(1.1, at(315, 355)), Release(1.2, at(318, 356))]
+    steps = collapse(events, [snap(0.0, FORM)], touch=True)
+    assert actions(steps) == [Click(target=words("the OK button"))]

@@ -4,6 +4,7 @@ snapshots (`recording.recorder`) and `screenpilot record`'s refusals, in the fas
 from __future__ import annotations
 
 import threading
+import time
 from pathlib import Path
 
 import numpy as np
@@ -85,9 +86,11 @@ class Scripted:
 
     touch = False
 
-    def __init__(self, feed: list[object]) -> None:
+    def __init__(self, feed: list[object], *, then_fail: str | None = None) -> None:
         self.feed = feed
         self.stopped = threading.Event()
+        self.failure: str | None = None
+        self.then_fail = then_fail
 
     def start(self, sink: Sink) -> None:
         def deliver() -> None:
@@ -96,6 +99,8 @@ class Scripted:
                     sink.snapshot(item)
                 else:
                     sink.event(item)  # type: ignore[arg-type]
+            time.sleep(0.2)
+            self.failure = self.then_fail
 
         threading.Thread(target=deliver, daemon=True).start()
 
@@ -132,6 +137,15 @@ def test_what_arrived_before_the_stop_is_kept() -> None:
     threading.Timer(0.5, stop.set).start()
     steps = Recorder(source).run(stop)
     assert [s.action for s in steps] == [TypeText(text="ab")]
+
+
+def test_a_source_that_fails_ends_the_recording_and_keeps_what_it_saw() -> None:
+    source = Scripted([snapshot(0.0), KeyPress(0.5, "a", "a")], then_fail="the phone went away")
+    stop = threading.Event()  # never set: the failure alone ends it
+    started = time.monotonic()
+    steps = Recorder(source).run(stop)
+    assert time.monotonic() - started < 5
+    assert [s.action for s in steps] == [TypeText(text="a")] and source.stopped.is_set()
 
 
 runner = CliRunner()

@@ -62,10 +62,10 @@ def record(
     title = name or output.stem.replace("_", " ").replace("-", " ")
     if from_video is not None:
         steps = _from_video(from_video, model, server, every, frames)
-        source = from_video.name
+        source, early = from_video.name, False
     else:
-        steps = _record_live(device, stop_key)
-        source = ""
+        steps, failure = _record_live(device, stop_key)
+        source, early = "", failure is not None
     if not steps:
         err.print("Nothing was recorded: no file written.")
         raise typer.Exit(EXIT_FAILURE)
@@ -78,9 +78,12 @@ def record(
     if secrets:
         out.print("Typing a password asks for confirmation: answer it, or pass --yes.")
     out.print(f"Replay: screenpilot script {output}", markup=False)
+    if early:
+        raise typer.Exit(EXIT_FAILURE)
 
 
-def _record_live(device: str, stop_key: str) -> list[Any]:
+def _record_live(device: str, stop_key: str) -> tuple[list[Any], str | None]:
+    """Record on the device until stopped; the steps, and why it ended early if it did."""
     from screenpilot.agent.assembly import check_device_spec
     from screenpilot.recording.recorder import Recorder
 
@@ -109,9 +112,13 @@ def _record_live(device: str, stop_key: str) -> list[Any]:
 
             source = PhoneSource(the_device)
         recorder = Recorder(source, read_pixels=_pixel_reader(), on_step=StepLines())
-        return recorder.run(
+        steps = recorder.run(
             stop, ready=lambda: out.print(f"Recording on {device}: do the task; {how}.")
         )
+    if source.failure is not None:
+        # What was recorded until then is still written; the exit code says it ended early.
+        err.print(f"The recording stopped early: {source.failure}", markup=False)
+    return steps, source.failure
 
 
 def _pixel_reader() -> Any:

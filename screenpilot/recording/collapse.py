@@ -59,13 +59,18 @@ from screenpilot.recording.events import (
 from screenpilot.recording.naming import Named, Namer, holds_a_password
 from screenpilot.recording.steps import RecordedStep
 
-#: A press that moves farther than this (px) before it is released drags (or swipes).
+#: A press that moves farther than this (px) before it is released drags; a touch swipes
+#: past Android's touch slop (8 dp, about 24 px on a phone).
 DRAG_DISTANCE = 12.0
+TOUCH_SLOP = 24.0
 #: A second click within this many seconds on the same place makes a double click.
 DOUBLE_CLICK_SECONDS = 0.45
 DOUBLE_CLICK_DISTANCE = 6.0
-#: A touch held still this long is a long press.
-LONG_PRESS_SECONDS = 0.6
+#: A touch held still this long is a long press (Android's default long-press timeout).
+LONG_PRESS_SECONDS = 0.5
+#: The share of a phone screen's height at its bottom where the navigation bar's Back,
+#: Home and Recents sit (left to right), below anything uiautomator dumps.
+NAVIGATION_BAR = 0.06
 #: Wheel clicks this close together in time and place are one scroll.
 SCROLL_GAP_SECONDS = 1.5
 SCROLL_DISTANCE = 60.0
@@ -179,7 +184,7 @@ class Collapser:
         if press is None:
             return []
         farthest = max(press.farthest, _distance(press.event.point, event.point))
-        if farthest > DRAG_DISTANCE:
+        if farthest > (TOUCH_SLOP if self.touch else DRAG_DISTANCE):
             done = self._close_click()
             return done + self._emit(self._gesture(press, event.point), press.before, event.time)
         held = event.time - press.event.time
@@ -314,10 +319,25 @@ class Collapser:
         if click is None:
             return []
         named = self._name(click.before, click.event.point, "click")
+        system = self._navigation_button(click, named)
+        if system is not None:
+            return self._emit((system, named), click.before, click.event.time)
         button: MouseButton = click.event.button
         count = click.count if click.count in (1, 2, 3) else 1
         action = Click.model_validate({"target": named.target, "button": button, "count": count})
         return self._emit((action, named), click.before, click.event.time)
+
+    def _navigation_button(self, click: _Click, named: Named) -> SystemButton | None:
+        """A tap nothing names in a phone's navigation bar: Back, Home or Recents by where
+        across the bar it landed."""
+        if not self.touch or named.in_words or click.before is None:
+            return None
+        screen = click.before.observation.geometry.screen_box
+        point = click.event.point
+        if point.y < screen.y2 - NAVIGATION_BAR * screen.height:
+            return None
+        third = min(int(3 * (point.x - screen.x1) / max(screen.width, 1)), 2)
+        return SystemButton.model_validate({"button": ("back", "home", "recents")[third]})
 
     def _close_scroll(self) -> list[RecordedStep]:
         scroll, self._scroll = self._scroll, None

@@ -28,7 +28,8 @@ SNAPSHOT_WAIT = 1.5
 
 
 class Recorder:
-    """Records from `source` until `stop` is set (or Ctrl+C) and returns the steps."""
+    """Records from `source` until `stop` is set (or Ctrl+C, or the source fails: its
+    `failure` then says why) and returns the steps."""
 
     def __init__(
         self,
@@ -90,7 +91,7 @@ class Recorder:
         if ready is not None:
             ready()
         try:
-            while not stop.is_set():
+            while not stop.is_set() and self.source.failure is None:
                 try:
                     event = self._events.get(timeout=0.05)
                 except queue.Empty:

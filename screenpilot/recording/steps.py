@@ -46,6 +46,9 @@ class Source(Protocol):
     #: True for a touch screen: a press-move-release is a swipe, not a drag, and a press
     #: held still is a long press.
     touch: bool
+    #: Why the source stopped delivering before it was stopped (the device went away), in
+    #: words; None while it works.
+    failure: str | None
 
     def start(self, sink: Sink) -> None: ...
 

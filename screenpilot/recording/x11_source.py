@@ -86,6 +86,7 @@ class DesktopSource:
         self._sink: Sink | None = None
         self._halt = threading.Event()
         self._enabled = threading.Event()
+        self.failure: str | None = None
         self._threads: list[threading.Thread] = []
         self._control: Any = None
         self._record: Any = None
@@ -190,8 +191,9 @@ class DesktopSource:
     def _listen(self) -> None:
         try:
             self._record.record_enable_context(self._context, self._on_reply)
-        except Exception:  # the server went away, or the context was freed under it
-            pass
+        except Exception as error:  # the server went away, or the context was freed under it
+            if not self._halt.is_set():
+                self.failure = f"the X server stopped sending input ({error})"
         finally:
             self._halt.set()
 
@@ -267,7 +269,9 @@ class DesktopSource:
         while not self._halt.wait(self.interval):
             try:
                 snapshot = self._take_snapshot(self._last_snapshot)
-            except ScreenpilotError:  # the X server is going away with the recording
+            except ScreenpilotError as error:  # the X server is going away with the recording
+                if not self._halt.is_set():
+                    self.failure = str(error)
                 self._halt.set()
                 return
             if snapshot is not None and self._sink is not None:
