@@ -494,3 +494,22 @@ def test_a_canned_answer_through_the_tiny_model_becomes_a_valid_task_file(
         Click(target=Description(text="the Submit button")),
         Wait(until_text="Saved"),
     ]
+
+
+def test_record_from_video_with_the_tiny_model_runs_end_to_end_through_the_cli(
+    tiny_qwen: Path, small_signup: Path, tmp_path: Path
+) -> None:
+    import subprocess
+    import sys
+
+    out = tmp_path / "video.yaml"
+    done = subprocess.run(
+        [sys.executable, "-m", "screenpilot", "record", str(out), "--from-video",
+         str(small_signup), "--model", str(tiny_qwen)],
+        capture_output=True, text=True, timeout=300, check=False,
+    )  # fmt: skip
+    # The frames went through the model; its random answer is no task, said plainly.
+    assert "reading frames..." in done.stdout and "asking the model..." in done.stdout
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "no usable step in the model's answer about the video" in done.stderr
+    assert "Traceback" not in done.stderr and not out.exists()

@@ -210,3 +210,38 @@ def test_a_recorded_yad_form_replays_on_a_moved_and_resized_copy(
     second.wait(timeout=10)
     assert (tmp_path / "again.txt").read_text(encoding="utf-8") == f"Zoë Stone|Lyon|{SECRET}|\n"
     nowhere(SECRET, tmp_path / "runs", written, printed, done.stdout, done.stderr)
+
+
+def test_the_stop_chord_ends_the_recording_and_never_reaches_the_program(
+    xsession: XSession, tmp_path: Path
+) -> None:
+    import re
+
+    env = {**os.environ, **xsession.env}
+    keys = tmp_path / "keys.txt"
+    # xev prints every key event its window gets.
+    logger = xsession.start(
+        [
+            "sh",
+            "-c",
+            f'exec xev -event keyboard -geometry 500x300+300+300 -name "Key log" > "{keys}"',
+        ]
+    )
+    xsession.wait_for_window("Key log")
+    xdo(xsession, "mousemove", "550", "450", "click", "1")  # the window takes the focus
+    time.sleep(0.5)
+    task = tmp_path / "chord.yaml"
+    recording = Recording(task, env)
+    recording.wait_for("Recording on")
+    xdo(xsession, "type", "--delay", "25", "abc")
+    time.sleep(0.4)
+    xdo(xsession, "key", "ctrl+alt+shift+x")
+    printed = recording.stop(sig=0)  # no signal: the chord alone ends it
+    assert recording.process.returncode == 0, printed
+    assert "{type: type, text: abc}" in task.read_text(encoding="utf-8")
+    time.sleep(0.3)
+    xsession.stop(logger)
+    got = re.findall(r"KeyPress event.*?keysym 0x[0-9a-f]+, (\w+)\)", keys.read_text(), re.S)
+    # The program got the typing and nothing of the chord's key (the modifiers may pass).
+    assert got[:3] == ["a", "b", "c"], got
+    assert not {"x", "X"} & set(got), got
