@@ -60,13 +60,16 @@ def el(
     )  # fmt: skip
 
 
-def snap(time: float, elements: list[Element], *, window: str = "Form", shade: int = 0) -> Snapshot:
+def snap(
+    time: float, elements: list[Element], *, window: str = "Form", shade: int = 0, xid: str = ""
+) -> Snapshot:
     pixels = np.full((720, 1280, 3), shade, np.uint8)
     return Snapshot(
         time,
         Observation(Screenshot(pixels, GEOMETRY, time), elements),
         window=window,
         window_box=ScreenBox(x1=100, y1=100, x2=900, y2=600),
+        window_id=xid,
     )
 
 
@@ -378,3 +381,27 @@ def test_a_touch_that_moves_within_the_slop_is_a_tap() -> None:
     events = [Press(1.0, at(300, 350)), Motion(1.1, at(315, 355)), Release(1.2, at(318, 356))]
     steps = collapse(events, [snap(0.0, FORM)], touch=True)
     assert actions(steps) == [Click(target=words("the OK button"))]
+
+
+def test_a_window_whose_title_changes_is_no_new_window() -> None:
+    # An editor marks its title "*Untitled" once typed into: the same window, no wait.
+    edited = [el("t", "text", (300, 300, 600, 330), "*Untitled 1 - Editor"), *FORM]
+    events = [*click(1.0, 400, 165), *typed(1.1, "hi"), *click(3.0, 300, 350)]
+    before, after = snap(0.0, FORM, xid="7"), snap(2.0, edited, window="*Untitled 1", xid="7")
+    assert [type(a) for a in actions(collapse(events, [before, after]))] == [TypeText, Click]
+    dialog = snap(2.0, edited, window="Save As", xid="9")
+    assert [type(a) for a in actions(collapse(events, [before, dialog]))] == [TypeText, Wait, Click]
+
+
+def test_typing_over_a_selected_value_replaces_it() -> None:
+    # A Save dialog offers "Untitled 1", selected: what a person types replaces it.
+    offered = [el("n", "entry", (260, 150, 600, 180), "Name", value="Untitled 1")]
+    typed_over = [offered[0].model_copy(update={"value": "notes.txt"})]
+    appended = [offered[0].model_copy(update={"value": "Untitled 1notes.txt"})]
+    events = [*click(1.0, 400, 165), *typed(1.1, "notes.txt"), KeyPress(3.0, "tab")]
+    steps = collapse(events, [snap(0.0, offered), snap(2.0, typed_over)])
+    assert steps[0].action == TypeText(
+        text="notes.txt", target=words("the Name field"), clear_first=True
+    )
+    steps = collapse(events, [snap(0.0, offered), snap(2.0, appended)])
+    assert steps[0].action == TypeText(text="notes.txt", target=words("the Name field"))

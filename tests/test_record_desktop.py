@@ -245,3 +245,45 @@ def test_the_stop_chord_ends_the_recording_and_never_reaches_the_program(
     # The program got the typing and nothing of the chord's key (the modifiers may pass).
     assert got[:3] == ["a", "b", "c"], got
     assert not {"x", "X"} & set(got), got
+
+
+def test_a_save_recorded_in_mousepad_waits_for_its_dialog(
+    xsession: XSession, tmp_path: Path
+) -> None:
+    """A program nobody here wrote: a shortcut opens a dialog, the recording waits for it
+    before typing into it, and a title that changes in the same window is no new window."""
+    env = {**os.environ, **xsession.env}
+    home = tmp_path / "home"
+    home.mkdir()
+    saved = tmp_path / "saved.txt"
+    editor = xsession.start(["mousepad", "--disable-server"], HOME=str(home))
+    xsession.wait_for_window("Mousepad")
+    wait_for_a_still_screen()
+    task = tmp_path / "save.yaml"
+    recording = Recording(task, env)
+    recording.wait_for("Recording on")
+    xdo(xsession, "mousemove", "900", "500", "click", "1")
+    time.sleep(0.4)
+    xdo(xsession, "type", "--delay", "20", "hello world")
+    time.sleep(0.4)
+    xdo(xsession, "key", "ctrl+s")
+    xsession.wait_for_window("Save As")
+    time.sleep(1.0)
+    xdo(xsession, "type", "--delay", "20", str(saved))
+    time.sleep(0.4)
+    xdo(xsession, "key", "Return")
+    time.sleep(1.0)
+    printed = recording.stop()
+    assert recording.process.returncode == 0, printed
+    xsession.stop(editor)
+    assert saved.read_text(encoding="utf-8") == "hello world"
+    steps = [line.strip() for line in task.read_text(encoding="utf-8").splitlines()
+             if line.startswith("  - ")]  # fmt: skip
+    assert steps == [
+        "- {type: type, text: hello world, target: the first field}",
+        "- {type: key, keys: [ctrl, s]}",
+        "- {type: wait, until_text: Save As, timeout: 10.0}",
+        f"- {{type: type, text: {saved}, target: the Name field, press_enter: true}}",
+        steps[-1],
+    ], steps
+    assert steps[-1].startswith("- {type: wait, until_text:"), steps

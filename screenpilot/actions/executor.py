@@ -355,15 +355,7 @@ class Executor:
                     d.click(at)
                     # Let the field take the focus before the first key: a browser busy with
                     # the click drops a keystroke that arrives too early.
-                    wait_until_stable(
-                        lambda: d.screenshot().raw,
-                        timeout=1.0,
-                        interval=self.settle_interval / 2,
-                        max_changed=SETTLE_NOISE,
-                        react=0.1,
-                        clock=self.clock,
-                        sleep=self.sleep,
-                    )
+                    self._hold_still(timeout=1.0)
                 if typing.clear:
                     # End, then Shift+Home selects the line in Tk, GTK and browsers alike
                     # (Ctrl+A does not select all in Tk).
@@ -388,6 +380,18 @@ class Executor:
                 self.sleep(seconds)
             case Wait() | Answer() | Finish():
                 pass
+
+    def _hold_still(self, timeout: float) -> None:
+        """Wait (briefly) for the screen to stop changing after an input."""
+        wait_until_stable(
+            lambda: self.device.screenshot().raw,
+            timeout=timeout,
+            interval=self.settle_interval / 2,
+            max_changed=SETTLE_NOISE,
+            react=0.1,
+            clock=self.clock,
+            sleep=self.sleep,
+        )
 
     def _plan_typing(self, action: TypeText, placed: Placed | None, before: Observation) -> Typing:
         """The step as written, or, when it is the retry of the typing that failed last,

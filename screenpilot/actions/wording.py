@@ -4,7 +4,15 @@
 from __future__ import annotations
 
 from screenpilot.actions.targets import Description, ElementRef, Target, WindowPoint
-from screenpilot.actions.vocabulary import Action
+from screenpilot.actions.vocabulary import (
+    Action,
+    Key,
+    OpenApp,
+    Scroll,
+    Swipe,
+    SystemButton,
+    Wait,
+)
 from screenpilot.perception.geometry import ScreenBox, ScreenPoint
 
 
@@ -34,4 +42,24 @@ def summary(action: Action) -> str:
     detail = getattr(action, "text", "") if action.type in ("type", "answer") else ""
     if action.type == "type" and detail and words:
         words = f"into {words}"
-    return " ".join(p for p in (action.type, repr(detail) if detail else "", words) if p)
+    how = _how(action)
+    return " ".join(p for p in (action.type, how, repr(detail) if detail else "", words) if p)
+
+
+def _how(action: Action) -> str:
+    """What an action without text or target does, in a word or two ("ctrl+s", "down 3")."""
+    if isinstance(action, Key):
+        return action.chord
+    if isinstance(action, SystemButton):
+        return action.button
+    if isinstance(action, OpenApp):
+        return repr(action.app)
+    if isinstance(action, Scroll):
+        return f"{action.direction} {action.amount}"
+    if isinstance(action, Swipe) and action.direction is not None:
+        return action.direction
+    if isinstance(action, Wait):
+        if action.seconds is not None:
+            return f"{action.seconds:g} s"
+        return f"for {action.until_text or action.until_element!r}"
+    return ""

@@ -172,7 +172,7 @@ class Collapser:
 
     def finish(self, final: Snapshot | None = None) -> list[RecordedStep]:
         """Close whatever is open; `final` is the screen at the end (for a last wait)."""
-        done = self._close_all()
+        done = self._close_all(final.time if final is not None else None)
         if final is not None:
             done += self._wait_after(final)
         self._last = None
@@ -234,7 +234,7 @@ class Collapser:
     # ------------------------------------------------------------------ keys
     def _key(self, event: KeyPress) -> list[RecordedStep]:
         if self.touch and event.key in _SYSTEM_KEYS:
-            done = self._close_all()
+            done = self._close_all(event.time)
             button = SystemButton.model_validate({"button": _SYSTEM_KEYS[event.key]})
             return done + self._emit((button, None), self.frames(event.time), event.time)
         if event.key in MODIFIERS:
@@ -253,7 +253,7 @@ class Collapser:
         if typing is not None and not held and event.key == "enter":
             typing.enter = True
             return self._close_typing(event.time)
-        done = self._close_all()
+        done = self._close_all(event.time)
         chord = [m for m in ("ctrl", "alt", "shift", "super") if m in event.modifiers]
         key = Key(keys=[*chord, event.key])
         return done + self._emit((key, None), self.frames(event.time), event.time)
@@ -308,8 +308,8 @@ class Collapser:
             done += self._close_click()
         return done
 
-    def _close_all(self) -> list[RecordedStep]:
-        return self._close_click() + self._close_typing(None) + self._close_scroll()
+    def _close_all(self, time: float | None = None) -> list[RecordedStep]:
+        return self._close_click() + self._close_typing(time) + self._close_scroll()
 
     def _close_pointer_except_click(self) -> list[RecordedStep]:
         return self._close_scroll()
@@ -365,6 +365,7 @@ class Collapser:
         if holds_a_password(element, label):
             secret = self._secret_for(element, label)
             text = "${" + secret + "}"
+        replace = typing.replace or self._replaced(typing, time)
         if not text and typing.enter:
             return done + self._emit(
                 (Key(keys=["enter"]), typing.named), typing.before, time or 0.0
@@ -372,10 +373,25 @@ class Collapser:
         action = TypeText(
             text=text,
             target=target,
-            clear_first=typing.replace,
+            clear_first=replace,
             press_enter=typing.enter,
         )
         return done + self._emit((action, typing.named), typing.before, time or 0.0, secret)
+
+    def _replaced(self, typing: _Typing, time: float | None) -> bool:
+        """Whether the typing replaced what the field held (its text was selected, as a
+        Save dialog selects the name it offers): the field held something before and holds
+        just the typed text after, as the screen from before the next event shows."""
+        field = typing.field_element or (typing.named.element if typing.named else None)
+        if field is None or not field.value or time is None or not typing.text:
+            return False
+        after = self.frames(time)
+        if after is None:
+            return False
+        for element in after.observation.elements:
+            if element.role in INPUT_ROLES and _same_field(field, element):
+                return element.value.strip() == typing.text.strip() != field.value.strip()
+        return False
 
     def _secret_for(self, element: Element | None, label: str) -> str:
         key = element.id if element is not None else label
@@ -409,7 +425,10 @@ class Collapser:
         if last is None or last.before is None or isinstance(last.step, Wait):
             return []
         before = last.before
-        new_window = after.window != before.window and bool(after.window)
+        if before.window_id and after.window_id:
+            new_window = after.window_id != before.window_id
+        else:
+            new_window = after.window != before.window and bool(after.window)
         if not new_window and _changed(before, after) < MOST_OF_THE_SCREEN:
             return []
         text = self._new_text(before, after)

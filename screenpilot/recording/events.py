@@ -83,9 +83,11 @@ InputEvent = Press | Release | Motion | Wheel | KeyPress | TextChanged
 class Snapshot:
     """The screen at `time`: its observation (screenshot plus the device's own elements;
     OCR is added later, only to snapshots that name something), the title of the active
-    window (a phone: its foreground package) and that window's box when known."""
+    window (a phone: its foreground package), that window's box and its identity (an X
+    window id) when known: a window whose title changes is still the same window."""
 
     time: float
     observation: Observation
     window: str = ""
     window_box: ScreenBox | None = None
+    window_id: str = ""

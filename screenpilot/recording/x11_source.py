@@ -291,6 +291,7 @@ class DesktopSource:
             Observation(shot, elements),
             window=window.title if window is not None else "",
             window_box=window.box if window is not None else None,
+            window_id=str(window.xid) if window is not None else "",
         )
 
 
