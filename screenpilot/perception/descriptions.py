@@ -9,14 +9,19 @@ query keeps the whole text as a second reading (`whole`), and grounding tries bo
 
 Names are compared by `name_similarity`: same words, contained words, or fuzzy. Names made
 only of symbols ("=", "*", "<-", "×") are compared exactly, with a few equivalents a person
-types for the sign they see (x for ×, - for −), so "-" never matches "<-".
+types for the sign they see (x for ×, - for −), so "-" never matches "<-". A screen of
+thousands of OCR'd words is not compared name by name: `NameIndex` narrows it to the names
+that can come close (a shared word, a length and letters a fuzzy match needs), with no loss.
 """
 
 from __future__ import annotations
 
 import difflib
+import math
 import re
 import unicodedata
+from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from screenpilot.perception.elements import INPUT_ROLES, Role
@@ -178,9 +183,12 @@ def wants_input(roles: frozenset[Role]) -> bool:
     return bool(roles & INPUT_ROLES)
 
 
+_NOT_WORD = re.compile(r"[^\w\s@.+-]")
+
+
 def normal(text: str) -> str:
     """Lower case, words only (keeping @ . + - inside them), single spaces."""
-    return " ".join(re.sub(r"[^\w\s@.+-]", " ", text.lower()).split())
+    return " ".join(_NOT_WORD.sub(" ", text.lower()).split())
 
 
 def _symbols(text: str) -> str:
@@ -226,3 +234,110 @@ def name_similarity(wanted: str, name: str) -> float:
     if set(bw) <= set(aw):
         return 0.85 * len(bw) / len(aw) + 0.05
     return 0.85 * difflib.SequenceMatcher(None, a, b).ratio()
+
+
+#: `name_similarity` scales a fuzzy ratio by this.
+_FUZZY_WEIGHT = 0.85
+
+
+class NameIndex:
+    """The names on one screen, indexed so that a wanted name meets only those that may come
+    close to it by `name_similarity`.
+
+    `candidates(wanted, at_least)` returns every name whose similarity to `wanted` can reach
+    `at_least`, and perhaps a few that cannot; every name it leaves out is certain to score
+    below. It follows `name_similarity` branch by branch: the same or contained words share a
+    word (an inverted index over words); a fuzzy ratio of at least r needs a length within
+    r/(2-r) of the wanted one and enough of its letters (difflib matches letters in order, so
+    a name cannot match more of them than it holds); signs match only signs of the same
+    group. Character n-grams would be quicker but are not safe: difflib pairs "abcd" with
+    "axbxcxd" at 0.73 with no two-letter run in common.
+    """
+
+    def __init__(self, names: Sequence[str]) -> None:
+        self._names = list(names)
+        self._normal = [normal(n) for n in self._names]
+        self._words: dict[str, list[int]] = {}
+        self._by_length: dict[int, list[int]] = {}
+        for i, text in enumerate(self._normal):
+            if not text:
+                continue
+            for word in set(text.split()):
+                self._words.setdefault(word, []).append(i)
+            self._by_length.setdefault(len(text), []).append(i)
+        self._squeezed: list[str] | None = None
+
+    def __len__(self) -> int:
+        return len(self._names)
+
+    def normal(self, i: int) -> str:
+        """The i-th name as `normal` writes it."""
+        return self._normal[i]
+
+    def same_words(self, text: str) -> list[int]:
+        """Indices, in order, of the names whose `normal` form is `normal(text)`."""
+        wanted = normal(text)
+        return [i for i, t in enumerate(self._normal) if t == wanted]
+
+    def candidates(self, wanted: str, at_least: float) -> list[int]:
+        """Indices, in order, of the names `name_similarity(wanted, name)` may score at
+        `at_least` or more; all the others score less."""
+        if at_least <= 0:
+            return list(range(len(self._names)))
+        if not wanted.strip():
+            return []
+        found: set[int] = set()
+        signs = _symbols(wanted).lower()
+        a = normal(wanted)
+        symbolic = is_symbolic(wanted)
+        if (
+            symbolic
+            or a in ("close", "x")
+            or not any(ch.isalnum() for ch in signs)
+            or any(signs in group for group in _SYMBOL_EQUIVALENTS)
+        ):
+            # A sign, or words that may name one: compare the squeezed forms. Otherwise a
+            # name of signs cannot match, for lower() never makes a letter of a sign.
+            allowed = {signs}.union(*(g for g in _SYMBOL_EQUIVALENTS if signs in g))
+            if a in ("close", "x"):
+                allowed |= CLOSE_NAMES
+            found.update(i for i, s in enumerate(self._squeezed_names()) if s in allowed)
+        if symbolic or not a:
+            return sorted(found)
+        for word in set(a.split()):
+            found.update(self._words.get(word, ()))
+        found.update(self._fuzzy(a, at_least, found))
+        return sorted(found)
+
+    def _fuzzy(self, a: str, at_least: float, found: set[int]) -> list[int]:
+        """Names that may reach `at_least` by the fuzzy ratio: 2M/(la+lb), where M, the
+        letters difflib matches, is at most the shorter length and at most the wanted letters
+        the name holds."""
+        r = at_least / _FUZZY_WEIGHT
+        if r > 1:
+            return []
+        la = len(a)
+        shortest = math.floor(r * la / (2 - r)) - 1  # a little slack for rounding
+        longest = math.ceil(la * (2 - r) / r) + 1
+        letters = list(Counter(a).items())
+        near: list[int] = []
+        for length, indices in self._by_length.items():
+            if not shortest <= length <= longest:
+                continue
+            need = at_least * (la + length) * (1 - 1e-9)
+            most = 2 * _FUZZY_WEIGHT * min(la, length)
+            if most < need:
+                continue
+            for i in indices:
+                if i in found:
+                    continue
+                text = self._normal[i]
+                held = sum(n for ch, n in letters if ch in text)
+                if 2 * _FUZZY_WEIGHT * min(held, la, length) >= need:
+                    near.append(i)
+        return near
+
+    def _squeezed_names(self) -> list[str]:
+        if self._squeezed is None:
+            self._squeezed = [_symbols(n).lower() for n in self._names]
+        return self._squeezed

@@ -12,6 +12,13 @@ an OCR-only screen (Tk, a screenshot) finds its controls.
 Ties are explicit. When candidates tie, the one in the active (focused, topmost) window
 wins; otherwise the answer is `Ambiguous` with the close candidates, never a silent pick.
 `NotFound` says what was read and the nearest misses.
+
+A dense page read by OCR holds thousands of elements, so nothing here compares everything
+with everything. Names are scored only for the elements a `NameIndex` says may come within
+reach of a decision (`_FLOOR`: the least score that can win or tie); labels find their
+controls through a `BoxGrid` of the controls. Both are exact, and so is the ranking they
+give: the full ranking with the hopeless tail left out, in the same order. Only a `NotFound`
+lists that tail (its nearest misses), and it is then ranked in full.
 """
 
 from __future__ import annotations
@@ -23,14 +30,15 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from screenpilot.perception.descriptions import (
+    NameIndex,
     Query,
     name_similarity,
-    normal,
     parse_description,
     wants_input,
 )
 from screenpilot.perception.elements import INPUT_ROLES, Element, Role
 from screenpilot.perception.geometry import ScreenBox, ScreenPoint
+from screenpilot.perception.spatial import BoxGrid
 
 #: What the action will do with its target, which implies a role when the words name none.
 Intent = Literal["any", "click", "type", "check", "select"]
@@ -54,6 +62,9 @@ MIN_SCORE = 0.6
 AMBIGUITY_MARGIN = 0.05
 #: How far (px) a label may be from the control it names.
 LABEL_REACH = 400
+#: Candidates scoring under this can neither win nor tie with a winner: a ranking may leave
+#: them out (the slack covers rounding in `best - c <= AMBIGUITY_MARGIN`).
+_FLOOR = MIN_SCORE - AMBIGUITY_MARGIN - 1e-9
 
 
 @dataclass(frozen=True)
@@ -131,33 +142,45 @@ def ground(description: str, elements: Sequence[Element], *, intent: Intent = "a
     """Resolve a description against the observation's elements, for an action that will
     `intent` (type into, check, select from, click) what it finds."""
     query = parse_description(description)
+    screen = _Screen(elements)
     if intent == "check" and not query.roles:
         # "select Medium": the radio or checkbox it labels, else whatever is named so (a list
         # item, a button) to click.
-        checkable = _ground(description, query, elements, "check")
+        checkable = _ground(description, query, screen, "check", misses=False)
         if isinstance(checkable, Found):
             return checkable
-        found = _ground(description, query, elements, "any")
-        return found if isinstance(found, Found) else checkable
-    return _ground(description, query, elements, intent)
+        found = _ground(description, query, screen, "any")
+        if isinstance(found, Found):
+            return found
+        if isinstance(checkable, NotFound):  # now worth its nearest misses
+            return _ground(description, query, screen, "check")
+        return checkable
+    return _ground(description, query, screen, intent)
 
 
 def _ground(
-    description: str, query: Query, elements: Sequence[Element], intent: Intent
+    description: str, query: Query, screen: _Screen, intent: Intent, *, misses: bool = True
 ) -> Grounding:
+    """`misses=False` spares ranking the hopeless tail a `NotFound` lists, for an answer
+    that will be thrown away when it is one."""
+    elements = screen.elements
     roles = query.roles or _INTENT_ROLES.get(intent, frozenset())
     if not query.name and not roles and query.ordinal is None:
         return NotFound(description, read=summarise(elements))
-    ranked = _rank(query, roles, elements, intent)
+    ranked_query, ranked_roles = query, roles
+    ranked = _rank(query, roles, screen, intent)
     if query.relation is not None and not _good(ranked):
         # "Sign in with Google" is a name, not a relation: read the words whole.
-        whole = Query(text=query.text, name=query.text)
-        ranked = _rank(whole, _INTENT_ROLES.get(intent, frozenset()), elements, intent)
+        ranked_query = Query(text=query.text, name=query.text)
+        ranked_roles = _INTENT_ROLES.get(intent, frozenset())
+        ranked = _rank(ranked_query, ranked_roles, screen, intent)
     if query.ordinal is not None:
         return _nth(description, query, roles, ranked, elements)
     if not _good(ranked):
+        if misses:
+            ranked = _rank(ranked_query, ranked_roles, screen, intent, full=True)
         return NotFound(
-            description, ranked[:5], summarise(elements), _why_not(query, roles, elements)
+            description, ranked[:5], summarise(elements), _why_not(query, roles, screen)
         )
     best = ranked[0]
     rivals = [
@@ -183,71 +206,155 @@ def _good(ranked: list[Candidate]) -> bool:
     return bool(ranked) and ranked[0].score >= MIN_SCORE
 
 
+class _Screen:
+    """One `ground` call's elements and what is worth working out once for all its rankings:
+    the name indexes, the controls of each set of roles with their grid, which elements share
+    a box."""
+
+    def __init__(self, elements: Sequence[Element]) -> None:
+        self.elements = elements
+        self._names: NameIndex | None = None
+        self._placeholders: tuple[list[int], NameIndex] | None = None
+        self._purposes: dict[str, list[int]] | None = None
+        self._pairings: dict[frozenset[Role], _Pairing] = {}
+
+    @property
+    def names(self) -> NameIndex:
+        if self._names is None:
+            self._names = NameIndex([e.name for e in self.elements])
+        return self._names
+
+    def maybe_named(self, name: str, at_least: float = _FLOOR) -> set[int]:
+        """Indices of the elements whose name, placeholder or purpose may score `at_least`
+        for `name` in `_by_name`; every other element scores less."""
+        found = set(self.names.candidates(name, at_least))
+        if self._placeholders is None:
+            held = [i for i, e in enumerate(self.elements) if e.placeholder.strip()]
+            index = NameIndex([self.elements[i].placeholder for i in held])
+            self._placeholders = (held, index)
+        held, index = self._placeholders
+        if held:
+            found.update(held[j] for j in index.candidates(name, at_least))
+        if self._purposes is None:
+            self._purposes = {}
+            for i, e in enumerate(self.elements):
+                if e.role in INPUT_ROLES and (purpose := _purpose(e)):
+                    self._purposes.setdefault(purpose, []).append(i)
+        for purpose, indices in self._purposes.items():
+            if 0.9 * name_similarity(name, purpose) >= at_least:
+                found.update(indices)
+        return found
+
+    def same_box(self, elements: list[Element]) -> set[int]:
+        """Indices of every element whose box is that of one of `elements`."""
+        keys = {_key(e.box) for e in elements}
+        lefts = {k[0] for k in keys}
+        return {i for i, e in enumerate(self.elements) if e.box.x1 in lefts and _key(e.box) in keys}
+
+    def pairing(self, roles: frozenset[Role]) -> _Pairing:
+        """Labels paired with the controls of these roles (built once per set of roles)."""
+        if roles not in self._pairings:
+            controls = [e for e in self.elements if e.role in roles]
+            texts = [e for e in self.elements if e.role == "text"] if roles & _CHECKABLE else []
+            self._pairings[roles] = _Pairing(controls, roles, texts)
+        return self._pairings[roles]
+
+
 def _rank(
-    query: Query, roles: frozenset[Role], elements: Sequence[Element], intent: Intent
+    query: Query, roles: frozenset[Role], screen: _Screen, intent: Intent, *, full: bool = False
 ) -> list[Candidate]:
+    """Candidates best first. Unless `full`, a ranking by name leaves out candidates under
+    `_FLOOR`; those it keeps are in the full ranking's order."""
+    elements = screen.elements
     if query.anchor is not None:
-        return _rank_related(query, roles, elements, intent)
+        return _rank_related(query, roles, screen, intent)
     if not query.name:
         # "the checkbox", "the second field": any element of the role. An element whose
         # name is that very word ("Menu") still wins.
-        word = normal(query.text)
+        named = [elements[i] for i in screen.names.same_words(query.text)]
         return _best_first(
             [Candidate(e, 0.7 * e.score, "role") for e in elements if e.role in roles]
-            + [Candidate(e, e.score, "name") for e in elements if normal(e.name) == word]
+            + [Candidate(e, e.score, "name") for e in named]
         )
-    candidates = _by_name(query.name, roles, elements)
+    passes = [(query.name, roles)]
     if query.whole:
         # A role word may be part of the name itself: "Entry 1", "Tab 2", "Menu".
-        whole_roles = _INTENT_ROLES.get(intent, frozenset())
-        candidates += _by_name(query.whole, whole_roles, elements)
-    return _best_first(candidates)
+        passes.append((query.whole, _INTENT_ROLES.get(intent, frozenset())))
+    if full:
+        pool = range(len(elements))
+        scored = [_by_name(name, r, screen, pool) for name, r in passes]
+    else:
+        # Only the elements whose names may reach the floor. Every element that shares a box
+        # with a candidate is scored too, low as it may be: the full ranking keeps the box in
+        # the place its first candidate gave it, which is what breaks ties.
+        indices: set[int] = set()
+        for name, _ in passes:
+            indices |= screen.maybe_named(name)
+        scored = [_by_name(name, r, screen, sorted(indices)) for name, r in passes]
+        found = [c.element for by_element in scored for cs in by_element.values() for c in cs]
+        more = sorted(screen.same_box(found) - indices)
+        if more:
+            for (name, r), by_element in zip(passes, scored, strict=True):
+                by_element.update(_by_name(name, r, screen, more))
+    # In the order a scan of every element, pass after pass, would have listed them.
+    return _best_first([c for by in scored for i in sorted(by) for c in by[i]])
 
 
-def _by_name(name: str, roles: frozenset[Role], elements: Sequence[Element]) -> list[Candidate]:
+def _by_name(
+    name: str, roles: frozenset[Role], screen: _Screen, pool: Sequence[int]
+) -> dict[int, list[Candidate]]:
+    """Candidates by name among the elements of `pool` (indices): for each element that
+    has some, its own first, then the control it labels or its caption."""
+    by_element: dict[int, list[Candidate]] = {}
+    elements = screen.elements
+    for i in pool:
+        if candidates := _named(name, roles, screen, elements[i]):
+            by_element[i] = candidates
+    return by_element
+
+
+def _named(name: str, roles: frozenset[Role], screen: _Screen, element: Element) -> list[Candidate]:
+    """The candidates one element gives for a name: itself, the control it labels or its
+    caption."""
+    by_name = name_similarity(name, element.name)
+    name_score = max(
+        by_name,
+        0.95 * name_similarity(name, element.placeholder),
+        0.9 * name_similarity(name, _purpose(element)),
+    )
+    if name_score <= 0:
+        return []
     candidates: list[Candidate] = []
-    controls = [e for e in elements if e.role in roles] if roles else []
-    texts = [e for e in elements if e.role == "text"] if roles & _CHECKABLE else []
-    for element in elements:
-        by_name = name_similarity(name, element.name)
-        name_score = max(
-            by_name,
-            0.95 * name_similarity(name, element.placeholder),
-            0.9 * name_similarity(name, _purpose(element)),
-        )
-        if name_score <= 0:
-            continue
-        if not roles or element.role in roles:
-            weight = 1.0 if roles else _default_role_weight(element.role)
-            why = "name" if name_score == by_name else "placeholder"
-            candidates.append(Candidate(element, name_score * weight * element.score, why))
-        if element.role != "text" or name_score < MIN_SCORE or not roles:
-            continue
-        # A label (or OCR'd words) stands in for the control it names.
-        target = labelled_control(element, controls, roles, texts)
-        if target is not None:
-            # A drawn box the finder is unsure of (a spin box read as a bare "field", 0.6)
-            # still is what the label names: its doubt weighs half.
-            score = name_score * 0.95 * element.score * (0.5 + 0.5 * target.score)
-            candidates.append(Candidate(target, score, "label", label=element))
-        elif roles & (_CHECKABLE | {"button", "tab", "link", "menu"}) and not wants_input(roles):
-            # OCR reads a checkbox's or button's caption but not the widget; the caption is
-            # part of the click target in every toolkit the project drives.
-            candidates.append(Candidate(element, name_score * 0.9 * element.score, "caption"))
+    if not roles or element.role in roles:
+        weight = 1.0 if roles else _default_role_weight(element.role)
+        why = "name" if name_score == by_name else "placeholder"
+        candidates.append(Candidate(element, name_score * weight * element.score, why))
+    if element.role != "text" or name_score < MIN_SCORE or not roles:
+        return candidates
+    # A label (or OCR'd words) stands in for the control it names.
+    target = screen.pairing(roles).control_for(element)
+    if target is not None:
+        # A drawn box the finder is unsure of (a spin box read as a bare "field", 0.6)
+        # still is what the label names: its doubt weighs half.
+        score = name_score * 0.95 * element.score * (0.5 + 0.5 * target.score)
+        candidates.append(Candidate(target, score, "label", label=element))
+    elif roles & (_CHECKABLE | {"button", "tab", "link", "menu"}) and not wants_input(roles):
+        # OCR reads a checkbox's or button's caption but not the widget; the caption is
+        # part of the click target in every toolkit the project drives.
+        candidates.append(Candidate(element, name_score * 0.9 * element.score, "caption"))
     return candidates
 
 
 def _rank_related(
-    query: Query, roles: frozenset[Role], elements: Sequence[Element], intent: Intent
+    query: Query, roles: frozenset[Role], screen: _Screen, intent: Intent
 ) -> list[Candidate]:
     assert query.anchor is not None and query.relation is not None
+    elements = screen.elements
     anchor_query = query.anchor
     anchor_roles = anchor_query.roles
-    anchors = [
-        a for a in _rank(anchor_query, anchor_roles, elements, "any") if a.score >= MIN_SCORE
-    ]
+    anchors = [a for a in _rank(anchor_query, anchor_roles, screen, "any") if a.score >= MIN_SCORE]
     if query.relation == "in":
-        return _rank_inside(query, roles, anchors, elements)
+        return _rank_inside(query, roles, anchors, screen)
     # "The field right of Name" is measured from the label "Name", not from an input that
     # an accessibility tree also named "Name".
     roles = roles or INPUT_ROLES
@@ -255,11 +362,12 @@ def _rank_related(
     if not anchors:
         return []
     anchor = anchors[0].element
+    named = set(screen.names.candidates(query.name, MIN_SCORE)) if query.name else set()
     candidates = []
-    for element in elements:
+    for i, element in enumerate(elements):
         if element is anchor or element.role not in roles or _same_place(element, anchor):
             continue
-        if query.name and name_similarity(query.name, element.name) < MIN_SCORE:
+        if query.name and (i not in named or name_similarity(query.name, element.name) < MIN_SCORE):
             continue
         gap = _gap(anchor.box, element.box, query.relation)
         if gap is None:
@@ -271,7 +379,7 @@ def _rank_related(
 
 
 def _rank_inside(
-    query: Query, roles: frozenset[Role], anchors: list[Candidate], elements: Sequence[Element]
+    query: Query, roles: frozenset[Role], anchors: list[Candidate], screen: _Screen
 ) -> list[Candidate]:
     """'The close button in the dialog': what matches the head inside the anchor's box.
     A bare role as anchor ("the dialog") means the innermost one that holds a match: the
@@ -283,9 +391,9 @@ def _rank_inside(
         anchors = [a for a in anchors if "dialog" in a.element.states]
     if query.name:
         head = Query(text=query.name, name=query.name, roles=query.roles)
-        matches = [c for c in _rank(head, roles, elements, "click") if c.score >= MIN_SCORE]
+        matches = [c for c in _rank(head, roles, screen, "click") if c.score >= MIN_SCORE]
     else:
-        matches = [Candidate(e, 0.9, "role") for e in elements if e.role in roles]
+        matches = [Candidate(e, 0.9, "role") for e in screen.elements if e.role in roles]
     for anchor in anchors:
         box = anchor.element.box
         inside = [
@@ -363,39 +471,98 @@ def labelled_control(
     button's caption), else for inputs the nearest to its right on the same row, else just
     below; for checkboxes and radios the nearest to its left, else one to its right that no
     other caption of `texts` claims (in a row "( ) Standard ( ) Express", the circle after
-    Standard is Express's)."""
-    for element in controls:
-        if element is not label and element.role != "text" and _holds(element.box, label.box):
-            return element
-    order = (
-        (("left", 0.0), ("right", 20.0))
-        if roles & _CHECKABLE and not wants_input(roles)
-        else (("right", 0.0), ("below", 40.0))
-    )
-    best: tuple[float, Element] | None = None
-    for relation, penalty in order:
-        for element in controls:
-            if element.role not in roles or element is label or element.role == "text":
-                continue
-            gap = _gap(label.box, element.box, relation)
-            if gap is None or gap > LABEL_REACH or (best is not None and gap + penalty >= best[0]):
-                continue
-            if relation == "right" and penalty and _claimed(element, label, texts):
-                continue
-            best = (gap + penalty, element)
-    return best[1] if best else None
+    Standard is Express's). Of equals the first in `controls` wins."""
+    return _Pairing(controls, roles, texts).control_for(label)
 
 
-def _claimed(control: Element, label: Element, texts: Sequence[Element]) -> bool:
-    """Another caption starts just right of this checkbox or radio: it is that one's."""
-    reach = 2 * max(control.box.height, 12)
-    for text in texts:
-        if text is label or _same_place(text, label):
-            continue
-        gap = _gap(control.box, text.box, "right")
-        if gap is not None and gap <= reach:
-            return True
-    return False
+#: Margin (px) around a search area, so rounding never keeps a box out of it.
+_SLACK = 1.0
+
+
+class _Pairing:
+    """`labelled_control` for many labels over the same controls: the controls (and the
+    captions that may claim one) in `BoxGrid`s, so a label looks only at those that can be
+    in reach: the ones holding its centre, in its row's strip beside it, in the band below."""
+
+    def __init__(
+        self, controls: Sequence[Element], roles: frozenset[Role], texts: Sequence[Element]
+    ) -> None:
+        self._controls = list(controls)
+        self._roles = roles
+        self._texts = list(texts)
+        self._grid = BoxGrid([c.box for c in self._controls])
+        self._text_grid: BoxGrid | None = None
+        self._known: dict[int, tuple[Element, Element | None]] = {}
+        self._order = (
+            (("left", 0.0), ("right", 20.0))
+            if roles & _CHECKABLE and not wants_input(roles)
+            else (("right", 0.0), ("below", 40.0))
+        )
+
+    def control_for(self, label: Element) -> Element | None:
+        """`labelled_control(label, controls, roles, texts)`; asked again (the words read
+        whole, a second pass), the same answer without the search."""
+        known = self._known.get(id(label))
+        if known is not None and known[0] is label:
+            return known[1]
+        found = self._search(label)
+        self._known[id(label)] = (label, found)
+        return found
+
+    def _search(self, label: Element) -> Element | None:
+        box = label.box
+        c = box.center
+        for i in self._grid.meeting(c.x - _SLACK, c.y - _SLACK, c.x + _SLACK, c.y + _SLACK):
+            element = self._controls[i]
+            if element is not label and element.role != "text" and _holds(element.box, box):
+                return element
+        best: tuple[float, Element] | None = None
+        for relation, penalty in self._order:
+            for i in self._grid.meeting(*_reach(box, relation, LABEL_REACH)):
+                element = self._controls[i]
+                if element.role not in self._roles or element is label or element.role == "text":
+                    continue
+                gap = _gap(box, element.box, relation)
+                if (
+                    gap is None
+                    or gap > LABEL_REACH
+                    or (best is not None and gap + penalty >= best[0])
+                ):
+                    continue
+                if relation == "right" and penalty and self._claimed(element, label):
+                    continue
+                best = (gap + penalty, element)
+        return best[1] if best else None
+
+    def _claimed(self, control: Element, label: Element) -> bool:
+        """Another caption starts just right of this checkbox or radio: it is that one's."""
+        reach = 2 * max(control.box.height, 12)
+        if self._text_grid is None:
+            self._text_grid = BoxGrid([t.box for t in self._texts])
+        for i in self._text_grid.meeting(*_reach(control.box, "right", reach)):
+            text = self._texts[i]
+            if text is label or _same_place(text, label):
+                continue
+            gap = _gap(control.box, text.box, "right")
+            if gap is not None and gap <= reach:
+                return True
+        return False
+
+
+def _reach(box: ScreenBox, relation: str, reach: float) -> tuple[float, float, float, float]:
+    """The area every box with a `_gap` of at most `reach` in that direction meets: one
+    starting within reach beside the box and sharing some of its rows, or one starting
+    within reach below it and sharing some of its columns (or of the 40 px after its left
+    edge), with `_SLACK` around."""
+    s = _SLACK
+    if relation == "right":
+        return box.x2 - 4 - s, box.y1 - s, box.x2 + reach + s, box.y2 + s
+    if relation == "left":
+        return box.x1 - reach - s, box.y1 - s, box.x1 + 4 + s, box.y2 + s
+    if relation == "below":
+        right = max(box.x2, box.x1 + 40)
+        return box.x1 - s, box.y2 - 4 - s, right + s, box.y2 + reach + s
+    raise ValueError(f"no reach for {relation!r}")
 
 
 def labelled_input(
@@ -447,11 +614,18 @@ def _default_role_weight(role: Role) -> float:
     return 0.9 if role == "text" else 0.85
 
 
+_BoxKey = tuple[float, float, float, float]
+
+
+def _key(box: ScreenBox) -> _BoxKey:
+    return (box.x1, box.y1, box.x2, box.y2)
+
+
 def _best_first(candidates: list[Candidate]) -> list[Candidate]:
     # The same element may arrive twice (by name and through its label): keep its best.
-    best: dict[tuple[float, float, float, float], Candidate] = {}
+    best: dict[_BoxKey, Candidate] = {}
     for c in candidates:
-        key = (c.element.box.x1, c.element.box.y1, c.element.box.x2, c.element.box.y2)
+        key = _key(c.element.box)
         if key not in best or c.score > best[key].score:
             best[key] = c
     return sorted(best.values(), key=lambda c: -c.score)
@@ -469,11 +643,15 @@ def summarise(elements: Sequence[Element]) -> str:
     return f"{listed} ({sources})"
 
 
-def _why_not(query: Query, roles: frozenset[Role], elements: Sequence[Element]) -> str:
+def _why_not(query: Query, roles: frozenset[Role], screen: _Screen) -> str:
     """When the name is on the screen but not on anything of the wanted role, say so."""
     if not query.name or not roles:
         return ""
-    named = [e for e in elements if name_similarity(query.name, e.name) >= MIN_SCORE]
+    named = [
+        e
+        for i in screen.names.candidates(query.name, MIN_SCORE)
+        if name_similarity(query.name, (e := screen.elements[i]).name) >= MIN_SCORE
+    ]
     if not named or any(e.role in roles for e in named):
         return ""
     kinds = "/".join(sorted(roles))
