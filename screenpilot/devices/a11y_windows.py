@@ -39,8 +39,12 @@ class TreeRead:
 
     windows: tuple[Window, ...]
     elements: tuple[Element, ...]  # each carries its window's id
-    #: Accessibles visited (walked nodes plus Collection matches); MAX_NODES bounds it.
+    #: Accessibles visited (walked nodes plus Collection matches); MAX_NODES bounds it per
+    #: window.
     nodes: int = 0
+    #: Accessibles whose properties were asked of their application this read (the rest came
+    #: from the reader's cache, see `a11y_cache`).
+    asked: int = 0
 
 
 def window_id(app_name: str, pid: int, index: int) -> str:
