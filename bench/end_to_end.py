@@ -53,8 +53,13 @@ class Case:
     env: dict[str, str] = field(default_factory=dict)
 
 
-GTK_FIELDS = [("Name", "Ada Lovelace"), ("Email", "ada@example.org"), ("City", "London"),
-              ("Phone", "555 0100"), ("Company", "Engines Ltd")]  # fmt: skip
+GTK_FIELDS = [
+    ("Name", "Ada Lovelace"),
+    ("Email", "ada@example.org"),
+    ("City", "London"),
+    ("Phone", "555 0100"),
+    ("Company", "Engines Ltd"),
+]
 
 
 def start_yad(xs: XSession, folder: Path) -> subprocess.Popen[bytes]:
@@ -69,8 +74,14 @@ def yad_done(folder: Path) -> bool:
     return out.exists() and out.read_text() == "|".join(v for _, v in GTK_FIELDS) + "|\n"
 
 
-TK_FIELDS = [("Name", "Ada Lovelace"), ("Email", "ada@example.org"), ("City", "London"),
-             ("Phone", "555 0100"), ("Company", "Engines"), ("Country", "England")]  # fmt: skip
+TK_FIELDS = [
+    ("Name", "Ada Lovelace"),
+    ("Email", "ada@example.org"),
+    ("City", "London"),
+    ("Phone", "555 0100"),
+    ("Company", "Engines"),
+    ("Country", "England"),
+]
 
 
 def start_tk(xs: XSession, folder: Path) -> subprocess.Popen[bytes]:
@@ -121,7 +132,7 @@ CASES = {
         ", ".join(f"type '{v}' into the {n} field" for n, v in TK_FIELDS)
         + ", check Subscribe, then click Submit",
         [("entry", n, v) for n, v in TK_FIELDS]
-        + [("checkbox", "Subscribe", ""), ("button", "Submit", "")],  # fmt: skip
+        + [("checkbox", "Subscribe", ""), ("button", "Submit", "")],
         tk_done,
         ocr_only=True,
     ),
@@ -135,7 +146,7 @@ CASES = {
             ("entry", "Full name", "Bob Stone"),
             ("entry", "Email address", "bob@example.org"),
             ("button", "Create account", ""),
-        ],  # fmt: skip
+        ],
         web_done,
     ),
 }
@@ -187,8 +198,17 @@ def timed(
 
 
 def screenpilot_argv(case: Case, folder: Path, *extra: str) -> list[str]:
-    return [PYTHON, *extra, "-m", "screenpilot", "run", case.instruction, "--yes",
-            "-o", str(folder / "runs")]  # fmt: skip
+    return [
+        PYTHON,
+        *extra,
+        "-m",
+        "screenpilot",
+        "run",
+        case.instruction,
+        "--yes",
+        "-o",
+        str(folder / "runs"),
+    ]
 
 
 def run_case(case: Case, xs: XSession, runs: int, work: Path) -> dict[str, object]:
@@ -225,7 +245,7 @@ def run_case(case: Case, xs: XSession, runs: int, work: Path) -> dict[str, objec
         "screenpilot_spread": [
             round(min(times["screenpilot"]), 3),
             round(max(times["screenpilot"]), 3),
-        ],  # fmt: skip
+        ],
         "breakdown": profile(case, xs, work),
     }
 
@@ -249,7 +269,7 @@ PARTS = [
             "screenpilot/agent/observers.py:ended",
             "screenpilot/agent/observers.py:started",
         ),
-    ),  # fmt: skip
+    ),
     ("run", ("screenpilot/agent/loop.py:run",)),
 ]
 
@@ -263,8 +283,9 @@ def profile(case: Case, xs: XSession, work: Path) -> dict[str, float]:
     try:
         wait_for(case.window, env)
         out = folder / "run.prof"
-        seconds, _ = timed(screenpilot_argv(case, folder, "-m", "cProfile", "-o", str(out)),
-                           env, folder)  # fmt: skip
+        seconds, _ = timed(
+            screenpilot_argv(case, folder, "-m", "cProfile", "-o", str(out)), env, folder
+        )
     finally:
         xs.stop(app)
     stats = pstats.Stats(str(out))
@@ -274,8 +295,9 @@ def profile(case: Case, xs: XSession, work: Path) -> dict[str, float]:
         cumulative[key] = max(cumulative.get(key, 0.0), row[3])
     parts = {"whole process (profiled)": round(seconds, 3)}
     for part, functions in PARTS:
-        parts[part] = round(sum(v for k, v in cumulative.items()
-                                if any(k.endswith(f) for f in functions)), 3)  # fmt: skip
+        parts[part] = round(
+            sum(v for k, v in cumulative.items() if any(k.endswith(f) for f in functions)), 3
+        )
     parts["outside the run (start-up, report, exit)"] = round(seconds - parts["run"], 3)
     if os.environ.get("BENCH_PROFILE_TOP"):
         stats.sort_stats("cumulative").print_stats(int(os.environ["BENCH_PROFILE_TOP"]))
