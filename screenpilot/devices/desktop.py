@@ -331,11 +331,12 @@ class Desktop:
         if self._clipboard is None:
             self._clipboard = Clipboard()
         previous = self._clipboard.read()
-        self._clipboard.own(text.encode("utf-8"), pastes=1)
+        self._clipboard.offer(text.encode("utf-8"))
         self.key(["ctrl", "v"])
         # The application fetches the selection after the keystroke: the user's content
-        # goes back once it has (xclip serves exactly one paste), or after a bound.
-        self._clipboard.taken(timeout=PASTE_TIMEOUT)
+        # goes back once it has, or after a bound.
+        if not self._clipboard.taken(timeout=PASTE_TIMEOUT):
+            log.debug("no program fetched the pasted text within %s s", PASTE_TIMEOUT)
         if previous:
             self._clipboard.own(previous)
         else:

@@ -1,18 +1,27 @@
-"""The X clipboard through xclip: read it, own it for a paste, give the user's content back.
+"""The X clipboard: read it, serve text for a paste, give the user's content back.
 
-An X selection lives only while a process serves it, so putting text on the clipboard means
-keeping an xclip running. This module keeps at most one, as a child it started in the
-foreground (`-quiet`), and ends it in `close()`: no xclip outlives the device that started it.
+An X selection lives only while a process serves it. Text for a paste is served from this
+process (`x11_selection`), which can tell when the program has fetched it; the user's own
+content, put back afterwards, is served by one xclip kept as a child in the foreground
+(`-quiet`) and ended in `close()`: no xclip outlives the device that started it.
 """
 
 from __future__ import annotations
 
 import atexit
+import logging
+import os
 import shutil
 import subprocess
 import time
 
+from screenpilot.devices.x11_selection import QUIET, SelectionError, SelectionServer
 from screenpilot.errors import ScreenpilotError
+
+log = logging.getLogger(__name__)
+
+#: How long a program is given to fetch a paste served by xclip (which tells nothing).
+XCLIP_PASTE = 0.3
 
 
 class ClipboardError(ScreenpilotError):
@@ -30,6 +39,7 @@ class Clipboard:
             )
         self._env = env
         self._owner: subprocess.Popen[bytes] | None = None
+        self._server: SelectionServer | None = None
         # Even if nobody calls close(), no xclip outlives this interpreter.
         atexit.register(self.release)
 
@@ -44,13 +54,11 @@ class Clipboard:
             return None
         return done.stdout if done.returncode == 0 else None
 
-    def own(self, data: bytes, timeout: float = 2.0, *, pastes: int | None = None) -> None:
-        """Serve `data` as the clipboard until `release()`, or until it has been pasted
-        `pastes` times (`taken()` says when); returns once it is served."""
+    def own(self, data: bytes, timeout: float = 2.0) -> None:
+        """Serve `data` as the clipboard until `release()`; returns once it is served."""
         self.release()
-        loops = ["-loops", str(pastes)] if pastes else []
         owner = subprocess.Popen(
-            ["xclip", "-quiet", *loops, "-selection", "clipboard", "-i"],
+            ["xclip", "-quiet", "-selection", "clipboard", "-i"],
             stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
             env=self._env,
         )  # fmt: skip
@@ -62,39 +70,40 @@ class Clipboard:
         while time.monotonic() < deadline:
             if owner.poll() is not None:
                 break
-            # Reading the data would count as a paste; asking what it offers does not.
-            if self._offers() if pastes else self.read() == data:
+            if self.read() == data:
                 return
             time.sleep(0.01)
         self.release()
         raise ClipboardError("xclip did not take the clipboard (is the X server still there?)")
 
-    def taken(self, timeout: float) -> bool:
-        """Wait until what `own(..., pastes=N)` served has been pasted N times (its xclip has
-        ended); False when that did not happen within `timeout` seconds."""
-        owner = self._owner
-        if owner is None:
-            return True
+    def offer(self, data: bytes) -> None:
+        """Serve `data` as the clipboard for a paste: `taken()` says when a program has
+        fetched it. Served from this process (`x11_selection`), or by xclip when the text
+        is too long for that."""
+        self.release()
+        display = (self._env if self._env is not None else os.environ).get("DISPLAY")
         try:
-            owner.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            return False
-        return True
+            self._server = SelectionServer(display, data)
+        except SelectionError as error:
+            log.debug("the clipboard goes through xclip: %s", error)
+            self.own(data)
+        except Exception as error:  # python-xlib could not reach the server
+            raise ClipboardError(f"the clipboard could not be served: {error}") from None
 
-    def _offers(self) -> bool:
-        """Whether the clipboard's owner offers text (a TARGETS request, which xclip does
-        not count as a paste)."""
-        try:
-            done = subprocess.run(
-                ["xclip", "-selection", "clipboard", "-o", "-t", "TARGETS"],
-                capture_output=True, timeout=2, env=self._env, check=False,
-            )  # fmt: skip
-        except subprocess.TimeoutExpired:
-            return False
-        return done.returncode == 0 and b"UTF8_STRING" in done.stdout
+    def taken(self, timeout: float) -> bool:
+        """Wait until what `offer()` served has been fetched; False when that did not happen
+        within `timeout` seconds. xclip tells nothing: its text is given `XCLIP_PASTE` s."""
+        if self._server is None:
+            time.sleep(min(timeout, XCLIP_PASTE))
+            return True
+        return self._server.fetched(timeout, quiet=QUIET)
 
     def release(self) -> None:
-        """Stop serving what `own()` put there (the clipboard is empty after this)."""
+        """Stop serving what `own()` or `offer()` put there (the clipboard is empty after
+        this)."""
+        server, self._server = self._server, None
+        if server is not None:
+            server.stop()
         owner, self._owner = self._owner, None
         if owner is not None and owner.poll() is None:
             owner.terminate()
