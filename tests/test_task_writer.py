@@ -3,6 +3,8 @@ snapshots (`recording.recorder`) and `screenpilot record`'s refusals, in the fas
 
 from __future__ import annotations
 
+import os
+import signal
 import threading
 import time
 from pathlib import Path
@@ -137,6 +139,29 @@ def test_what_arrived_before_the_stop_is_kept() -> None:
     threading.Timer(0.5, stop.set).start()
     steps = Recorder(source).run(stop)
     assert [s.action for s in steps] == [TypeText(text="ab")]
+
+
+def test_ctrl_c_while_a_press_is_being_named_loses_nothing() -> None:
+    """Naming runs behind the events (OCR); a Ctrl+C that comes while the recorder names
+    the field just clicked ends the recording after it, not in the middle of it: the
+    recording of a Tk form lost the first letter typed into a field, and the field."""
+    point = ScreenPoint(x=5, y=5)
+    feed = [snapshot(0.0), Press(0.5, point), Release(0.55, point), KeyPress(0.7, "P", "P")]
+    source = Scripted([*feed, KeyPress(0.8, "w", "w"), snapshot(1.0)])
+    named: list[Snapshot] = []
+
+    def read_pixels(shot: Snapshot) -> list[object]:
+        if not named:
+            os.kill(os.getpid(), signal.SIGINT)  # Ctrl+C, while this OCR read runs
+            time.sleep(0.2)
+        named.append(shot)
+        return []
+
+    steps = Recorder(source, read_pixels=read_pixels).run(threading.Event())
+    assert source.stopped.is_set() and named
+    assert [s.action for s in steps] == [TypeText(text="Pw", target=ScreenPoint(x=5, y=5))]
+    # The handler is put back: Ctrl+C outside a recording interrupts as usual.
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
 
 
 def test_a_source_that_fails_ends_the_recording_and_keeps_what_it_saw() -> None:

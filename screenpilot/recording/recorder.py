@@ -10,11 +10,13 @@ before it, not an older one that happened to finish first.
 
 from __future__ import annotations
 
+import contextlib
 import queue
+import signal
 import threading
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 from screenpilot.recording.collapse import Collapser
 from screenpilot.recording.events import InputEvent, Snapshot
@@ -86,17 +88,19 @@ class Recorder:
         """Start the source, collapse what it delivers until `stop` is set or the user
         presses Ctrl+C, stop the source, and return every step (the last ones closed).
         `ready` is called once the source sees input: what a person does from then on is
-        recorded."""
+        recorded. Ctrl+C sets `stop` (a second one interrupts): naming runs behind the
+        events, and the event being named when it comes still counts."""
         self.source.start(self)
         if ready is not None:
             ready()
         try:
-            while not stop.is_set() and self.source.failure is None:
-                try:
-                    event = self._events.get(timeout=0.05)
-                except queue.Empty:
-                    continue
-                self._take(event)
+            with _interrupt_sets(stop):
+                while not stop.is_set() and self.source.failure is None:
+                    try:
+                        event = self._events.get(timeout=0.05)
+                    except queue.Empty:
+                        continue
+                    self._take(event)
         except KeyboardInterrupt:
             pass
         finally:
@@ -119,3 +123,24 @@ class Recorder:
             self.steps.append(step)
             if self.on_step is not None:
                 self.on_step(step)
+
+
+@contextlib.contextmanager
+def _interrupt_sets(stop: threading.Event) -> Iterator[None]:
+    """While inside, the first SIGINT (Ctrl+C) sets `stop` instead of raising
+    KeyboardInterrupt wherever the main thread happens to be; the next one interrupts as
+    usual. Outside the main thread (where no handler can be set) nothing changes."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.getsignal(signal.SIGINT)
+
+    def first(signum: int, frame: object) -> None:
+        stop.set()
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+
+    signal.signal(signal.SIGINT, first)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous if previous is not None else signal.SIG_DFL)
