@@ -195,3 +195,36 @@ def test_a_crop_of_a_form_reads_every_label_upright() -> None:
     crop = cv2.imread(str(Path(__file__).parent / "apps" / "qt_form_labels.png"))
     texts = [ln.text for ln in RapidOcr().read(np.ascontiguousarray(crop[:, :, ::-1]))]
     assert {"Name:", "Street:", "City:", "Country:"} <= set(texts), texts
+
+
+def test_making_a_reader_loads_nothing_until_it_reads() -> None:
+    """A run whose program has an accessibility tree makes a reader and never reads with
+    it: rapidocr is not even imported until the first read."""
+    import sys
+
+    code = (
+        "import sys\n"
+        "from screenpilot.perception.ocr import RapidOcr, ScreenReader\n"
+        "engine = RapidOcr(); ScreenReader(engine)\n"
+        "assert not engine.loaded and 'rapidocr' not in sys.modules, 'loaded early'\n"
+        "print('lazy')\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert done.returncode == 0 and done.stdout.strip() == "lazy", done.stderr
+
+
+def test_a_missing_ocr_install_is_told_when_the_reader_is_made(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import importlib.util
+
+    from screenpilot.perception.ocr import OcrError
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *a: None if name == "rapidocr" else real(name)
+    )
+    with pytest.raises(OcrError, match=r"pip install 'screenpilot\[ocr\]'"):
+        RapidOcr()

@@ -17,7 +17,9 @@ placeholder when it is drawn dim.
 
 from __future__ import annotations
 
+import importlib.util
 import logging
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -33,6 +35,7 @@ from screenpilot.perception.shapes import Control, find_controls
 
 log = logging.getLogger(__name__)
 
+_MISSING = "OCR is not installed: pip install 'screenpilot[ocr]'"
 #: Past this share of the frame changed, one full read is cheaper than many crops.
 FULL_READ_SHARE = 0.4
 #: A reading of three characters or fewer under this score leaves its button to be read
@@ -80,25 +83,30 @@ class OcrEngine(Protocol):
 
 
 class RapidOcr:
-    """rapidocr with the models bundled in its wheel (no download, no network)."""
+    """rapidocr with the models bundled in its wheel (no download, no network).
+
+    Making one costs nothing; rapidocr is imported and its models loaded (about a second on
+    two cores) when it first reads, so a run whose program has an accessibility tree never
+    pays for OCR it does not use. A missing install is still told at once."""
 
     def __init__(self) -> None:
-        try:
-            from rapidocr import RapidOCR
-        except ImportError:
-            raise OcrError("OCR is not installed: pip install 'screenpilot[ocr]'") from None
-        self._engine: Any = RapidOCR(
-            params={
-                "Global.log_level": "warning",
-                # Screen text stands upright. The angle classifier turns some short words
-                # of a crop over ("City:" read as ":ti5"), never rightly.
-                "Global.use_cls": False,
-                # Never upscale: the default grows every crop to a 736 px short side, which
-                # makes a one-field crop cost as much as a whole screen.
-                "Det.limit_type": "max",
-                "Det.limit_side_len": 2048,
-            }
-        )
+        if importlib.util.find_spec("rapidocr") is None:
+            raise OcrError(_MISSING)
+        self._loaded: Any = None
+        self._loading = threading.Lock()
+
+    @property
+    def loaded(self) -> bool:
+        """Whether the models have been loaded yet."""
+        return self._loaded is not None
+
+    @property
+    def _engine(self) -> Any:
+        if self._loaded is None:
+            with self._loading:
+                if self._loaded is None:
+                    self._loaded = _load_engine()
+        return self._loaded
 
     def recognise(self, crops: Sequence[Frame]) -> list[tuple[str, float]]:
         """One line of text read from each crop by the recogniser alone (no detection):
@@ -132,6 +140,25 @@ class RapidOcr:
             text = str(text).strip()  # rapidocr may end a line with a space
             lines.append(OcrLine(text, box, float(score), split_words(text, box, placed)))
         return lines
+
+
+def _load_engine() -> Any:
+    try:
+        from rapidocr import RapidOCR
+    except ImportError:
+        raise OcrError(_MISSING) from None
+    return RapidOCR(
+        params={
+            "Global.log_level": "warning",
+            # Screen text stands upright. The angle classifier turns some short words of a
+            # crop over ("City:" read as ":ti5"), never rightly.
+            "Global.use_cls": False,
+            # Never upscale: the default grows every crop to a 736 px short side, which
+            # makes a one-field crop cost as much as a whole screen.
+            "Det.limit_type": "max",
+            "Det.limit_side_len": 2048,
+        }
+    )
 
 
 def _quad_box(quad: Any) -> Rect:
