@@ -144,6 +144,20 @@ def test_words_move_with_the_region_that_was_read_again() -> None:
     assert len(moved) == 1 and moved[0].words[1].box.left - moved[0].box.left == 20
 
 
+def test_a_region_never_cuts_a_line_it_grew_over() -> None:
+    """A changed region widened over one old line can come to cut another: it grows again
+    until every old line is wholly in or out (a cut line read again was 'Street' lost)."""
+    reader = ScreenReader(ScriptedEngine([]))
+    # Listed so that one pass over them meets City last: only then does the region reach
+    # the lines before it.
+    reader._lines = [
+        OcrLine("Postcode", _rect(150, 130, 80, 20), 0.99),
+        OcrLine("Street", _rect(100, 115, 60, 20), 0.99),
+        OcrLine("City", _rect(100, 100, 40, 20), 0.99),
+    ]
+    assert reader._grow([_rect(90, 90, 30, 20)]) == [_rect(90, 90, 140, 60)]
+
+
 class CountingEngine:
     """Records the size of every image it is asked to read (real OCR underneath)."""
 

@@ -21,7 +21,6 @@ import importlib.util
 import logging
 import threading
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any, Protocol
 
 import numpy as np
@@ -31,7 +30,20 @@ from screenpilot.perception.captions import CaptionReader
 from screenpilot.perception.change import Frame, changed_regions
 from screenpilot.perception.elements import Element, numbered
 from screenpilot.perception.geometry import ImageBox, Rect, ScreenBox, ScreenGeometry
+from screenpilot.perception.ocr_tiles import DETECT_LIMIT, needs_tiles, read_tiled
 from screenpilot.perception.shapes import Control, find_controls
+from screenpilot.perception.text_lines import OcrLine, OcrWord, quad_box, split_words
+
+__all__ = [
+    "OcrEngine",
+    "OcrError",
+    "OcrLine",
+    "OcrWord",
+    "RapidOcr",
+    "ScreenReader",
+    "split_words",
+    "text_in",
+]
 
 log = logging.getLogger(__name__)
 
@@ -45,35 +57,6 @@ SURE_SIGN = 0.9
 
 class OcrError(ScreenpilotError):
     """The OCR engine is missing or failed."""
-
-
-@dataclass(frozen=True)
-class OcrWord:
-    """One word of a line (split at spaces), its box in pixels of the frame, and a score."""
-
-    text: str
-    box: Rect
-    score: float
-
-
-@dataclass(frozen=True)
-class OcrLine:
-    """One line of text, its box in pixels of the frame it was read from, a score, and its
-    words when it has several."""
-
-    text: str
-    box: Rect
-    score: float
-    words: tuple[OcrWord, ...] = ()
-
-    def moved(self, dx: int, dy: int) -> OcrLine:
-        """The same line read from a crop whose corner is at (dx, dy) of the frame."""
-        return OcrLine(
-            self.text,
-            _shift(self.box, dx, dy),
-            self.score,
-            tuple(OcrWord(w.text, _shift(w.box, dx, dy), w.score) for w in self.words),
-        )
 
 
 class OcrEngine(Protocol):
@@ -123,6 +106,8 @@ class RapidOcr:
         return [(str(t), float(s)) for t, s in zip(out.txts or (), out.scores, strict=True)]
 
     def read(self, pixels: Frame) -> list[OcrLine]:
+        if needs_tiles(pixels):  # a 4K screen: rapidocr would look at it shrunk
+            return read_tiled(self._engine, pixels)
         # rapidocr expects BGR like OpenCV; an RGB frame reads worse on coloured text.
         result = self._engine(np.ascontiguousarray(pixels[:, :, ::-1]), return_word_box=True)
         if result.boxes is None:
@@ -136,7 +121,7 @@ class RapidOcr:
         for quad, text, score, placed in zip(
             result.boxes, result.txts, result.scores, words, strict=True
         ):
-            box = _quad_box(quad)
+            box = quad_box(quad)
             text = str(text).strip()  # rapidocr may end a line with a space
             lines.append(OcrLine(text, box, float(score), split_words(text, box, placed)))
         return lines
@@ -156,64 +141,9 @@ def _load_engine() -> Any:
             # Never upscale: the default grows every crop to a 736 px short side, which
             # makes a one-field crop cost as much as a whole screen.
             "Det.limit_type": "max",
-            "Det.limit_side_len": 2048,
+            "Det.limit_side_len": DETECT_LIMIT,
         }
     )
-
-
-def _quad_box(quad: Any) -> Rect:
-    points = np.asarray(quad, dtype=float)
-    xs, ys = points[:, 0], points[:, 1]
-    left, top = max(0, int(xs.min())), max(0, int(ys.min()))
-    width = max(1, int(np.ceil(xs.max())) - left)
-    height = max(1, int(np.ceil(ys.max())) - top)
-    return Rect(left=left, top=top, width=width, height=height)
-
-
-def split_words(text: str, line: Rect, placed: Any) -> tuple[OcrWord, ...]:
-    """The words of a line with their boxes. rapidocr places whole words on Latin lines and
-    single characters on lines with CJK in them; either way its pieces are joined back into
-    the line's space-separated words. When they do not add up, each word gets its share of
-    the line's width by its characters' positions."""
-    tokens = text.split()
-    if len(tokens) < 2:
-        return ()
-    pieces = [(str(p[0]), float(p[1]), _quad_box(p[2])) for p in placed or () if p[2] is not None]
-    words: list[OcrWord] = []
-    for token in tokens:
-        taken, score, left, right = "", 1.0, line.left + line.width, line.left
-        while pieces and len(taken) < len(token):
-            piece, piece_score, box = pieces.pop(0)
-            taken += piece.replace(" ", "")
-            score = min(score, piece_score)
-            left, right = min(left, box.left), max(right, box.left + box.width)
-        # Kept within the line, at its height (rapidocr's word boxes take the line's rows).
-        left, right = max(left, line.left), min(right, line.left + line.width)
-        if taken != token or right <= left:
-            return _split_evenly(text, line)
-        box = Rect(left=left, top=line.top, width=right - left, height=line.height)
-        words.append(OcrWord(token, box, score))
-    return tuple(words)
-
-
-def _split_evenly(text: str, line: Rect) -> tuple[OcrWord, ...]:
-    """Each word's box from where its characters sit in the line, as if every character
-    were equally wide."""
-    step = line.width / max(1, len(text))
-    words, start = [], 0
-    for token in text.split():
-        start = text.index(token, start)
-        left = line.left + round(start * step)
-        right = line.left + round((start + len(token)) * step)
-        words.append(
-            OcrWord(
-                token,
-                Rect(left=left, top=line.top, width=max(1, right - left), height=line.height),
-                0.5,
-            )
-        )
-        start += len(token)
-    return tuple(words)
 
 
 def _overlaps(a: Rect, b: Rect) -> bool:
@@ -223,10 +153,6 @@ def _overlaps(a: Rect, b: Rect) -> bool:
         and a.top < b.top + b.height
         and b.top < a.top + a.height
     )
-
-
-def _shift(box: Rect, dx: int, dy: int) -> Rect:
-    return Rect(left=box.left + dx, top=box.top + dy, width=box.width, height=box.height)
 
 
 def _union(a: Rect, b: Rect) -> Rect:
@@ -294,23 +220,30 @@ class ScreenReader:
         return self._read(frame, region)
 
     def _grow(self, regions: list[Rect]) -> list[Rect]:
-        """Widen changed regions to take in every old line they touch, so no line is read
-        half; merge regions that come to overlap."""
-        grown: list[Rect] = []
-        for region in regions:
-            for line in self._lines:
-                if _overlaps(line.box, region):
-                    region = _union(region, line.box)
-            grown.append(region)
-        merged: list[Rect] = []
-        for region in grown:
-            for i, other in enumerate(merged):
-                if _overlaps(region, other):
-                    merged[i] = _union(region, other)
-                    break
-            else:
-                merged.append(region)
-        return merged
+        """Widen changed regions until every old line lies wholly inside one or wholly
+        outside all, and no two regions overlap: a region that cut a line would have its
+        piece read as a line of its own (a cut-off word, or a stroke read as "00网")."""
+        grown = list(regions)
+        changed = True
+        while changed:
+            changed = False
+            for i, region in enumerate(grown):
+                for line in self._lines:
+                    if _overlaps(line.box, region) and not _inside(line.box, region):
+                        region = _union(region, line.box)
+                        changed = True
+                grown[i] = region
+            merged: list[Rect] = []
+            for region in grown:
+                for j, other in enumerate(merged):
+                    if _overlaps(region, other):
+                        merged[j] = _union(region, other)
+                        changed = True
+                        break
+                else:
+                    merged.append(region)
+            grown = merged
+        return grown
 
     def _read(self, frame: Frame, region: Rect) -> list[OcrLine]:
         crop = frame[
@@ -319,6 +252,15 @@ class ScreenReader:
         if crop.size == 0:
             return []
         return [ln.moved(region.left, region.top) for ln in self.engine.read(crop)]
+
+
+def _inside(box: Rect, region: Rect) -> bool:
+    return (
+        box.left >= region.left
+        and box.top >= region.top
+        and box.left + box.width <= region.left + region.width
+        and box.top + box.height <= region.top + region.height
+    )
 
 
 def _to_screen(box: Rect, geometry: ScreenGeometry) -> ScreenBox:
