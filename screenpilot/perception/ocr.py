@@ -134,7 +134,9 @@ def _load_engine() -> Any:
         raise OcrError(_MISSING) from None
     return RapidOCR(
         params={
-            "Global.log_level": "warning",
+            # Its warnings are for a person running rapidocr by hand: "the text detection
+            # result is empty" comes with every crop that holds no text (a cleared field).
+            "Global.log_level": "error",
             # Screen text stands upright. The angle classifier turns some short words of a
             # crop over ("City:" read as ":ti5"), never rightly.
             "Global.use_cls": False,
