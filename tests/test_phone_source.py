@@ -134,8 +134,12 @@ def test_a_recorded_login_arrives_as_touches_text_changes_and_snapshots(
     assert before_sign_in.observation.screenshot.pixels.shape == (2400, 1080, 3)
     button = next(e for e in before_sign_in.observation.elements if e.role == "button")
     assert button.name == "Sign in" and button.box.contains(presses[2].point)
+    # The first screen showing the password typed is stamped no earlier than the text change
+    # it showed: a dump the press asked for is stamped when it began (after the press), its
+    # text change just before the press; a poll that came between typing and the press
+    # (a loaded machine) stamps both alike.
     masked = next(s for s in sink.of(Snapshot) if entry(s, "password").value == "•" * len(PASSWORD))
-    assert masked.time > presses[2].time
+    assert masked.time >= typed[1].time
     # The password itself is nowhere in what the recorder got.
     assert not any(PASSWORD in repr(item) for item in sink.items)
     for snapshot in sink.of(Snapshot):

@@ -133,6 +133,28 @@ def test_the_recorder_names_a_press_on_the_newest_screen_taken_before_it() -> No
     assert steps == seen and len(steps) == 1 and isinstance(steps[0].action, Click)
 
 
+def test_a_recorder_behind_on_naming_keeps_the_screen_before_each_waiting_event() -> None:
+    """On a busy machine naming (OCR) ran more than the ring's length of snapshots behind
+    the events, and a press found no screen before it (the Tk recording wrote points)."""
+    from screenpilot.recording.recorder import MOST_KEPT, RING
+
+    recorder = Recorder(Scripted([]))
+    recorder.snapshot(snapshot(0.0))
+    recorder.event(Press(1.0, ScreenPoint(x=5, y=5)))
+    for n in range(RING * 2):
+        recorder.snapshot(snapshot(1.1 + n / 10))
+    chosen = recorder.before(1.0)
+    assert chosen is not None and chosen.time == 0.0
+    recorder._take(recorder._events.get_nowait(), wait=False)
+    recorder.snapshot(snapshot(9.0))  # once it is named, the ring is trimmed again
+    assert len(recorder._ring) == RING and recorder.before(1.0) is None
+    # However far behind, no more than MOST_KEPT snapshots are held.
+    recorder.event(KeyPress(9.5, "a", "a"))
+    for n in range(MOST_KEPT + 10):
+        recorder.snapshot(snapshot(10.0 + n))
+    assert len(recorder._ring) == MOST_KEPT
+
+
 def test_what_arrived_before_the_stop_is_kept() -> None:
     source = Scripted([snapshot(0.0), KeyPress(0.5, "a", "a"), KeyPress(0.6, "b", "b")])
     stop = threading.Event()

@@ -23,8 +23,11 @@ from screenpilot.recording.events import InputEvent, Snapshot
 from screenpilot.recording.naming import Namer, PixelReader
 from screenpilot.recording.steps import RecordedStep, Source
 
-#: Snapshots kept: enough to reach back past any press still being collapsed.
+#: Snapshots kept once every event delivered has been named: enough to reach back past any
+#: press still being collapsed. While naming runs behind (OCR on a busy machine), the
+#: snapshots the events waiting to be named need are kept too, up to `MOST_KEPT`.
 RING = 24
+MOST_KEPT = 400
 #: How long an event waits for the snapshot that closes the moment before it.
 SNAPSHOT_WAIT = 1.5
 
@@ -48,18 +51,32 @@ class Recorder:
         self.collapser = Collapser(self.before, self.namer, touch=source.touch)
         self.steps: list[RecordedStep] = []
         self._events: queue.Queue[InputEvent] = queue.Queue()
-        self._ring: deque[Snapshot] = deque(maxlen=RING)
+        self._ring: deque[Snapshot] = deque()
+        self._waiting: deque[float] = deque()  # times of events delivered, not yet named
         self._lock = threading.Lock()
         self._fresh = threading.Condition(self._lock)
 
     # ------------------------------------------------------------------ the sink
     def event(self, event: InputEvent) -> None:
+        with self._lock:
+            self._waiting.append(event.time)
         self._events.put(event)
 
     def snapshot(self, snapshot: Snapshot) -> None:
         with self._fresh:
             self._ring.append(snapshot)
+            self._trim()
             self._fresh.notify_all()
+
+    def _trim(self) -> None:
+        """Drop the oldest snapshots past `RING`, but not one the oldest event waiting to
+        be named may need: the newest begun before it stays (up to `MOST_KEPT`)."""
+        ring = self._ring
+        while len(ring) > RING:
+            needed = self._waiting[0] if self._waiting else None
+            if len(ring) <= MOST_KEPT and needed is not None and ring[1].time > needed:
+                return
+            ring.popleft()
 
     # ------------------------------------------------------------------ reading the ring
     def before(self, moment: float) -> Snapshot | None:
@@ -114,9 +131,15 @@ class Recorder:
         return self.steps
 
     def _take(self, event: InputEvent, *, wait: bool = True) -> None:
-        if wait:
-            self._wait_for_after(event.time, SNAPSHOT_WAIT)
-        self._publish(self.collapser.feed(event))
+        try:
+            if wait:
+                self._wait_for_after(event.time, SNAPSHOT_WAIT)
+            self._publish(self.collapser.feed(event))
+        finally:
+            with self._lock:
+                if self._waiting:
+                    self._waiting.popleft()
+                self._trim()
 
     def _publish(self, steps: list[RecordedStep]) -> None:
         for step in steps:

@@ -15,6 +15,7 @@ of the recording.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import functools
 import threading
 import time
@@ -283,6 +284,8 @@ class DesktopSource:
         shot = self.desktop.screenshot()
         if previous is not None and np.array_equal(previous.observation.screenshot.raw, shot.raw):
             elements = previous.observation.elements
+            # The same pixels, held once: a recorder behind on naming keeps many snapshots.
+            shot = dataclasses.replace(previous.observation.screenshot, taken_at=shot.taken_at)
         else:
             elements = self.desktop.elements()
         window = self.desktop.active_window()
