@@ -242,3 +242,46 @@ def test_a_missing_ocr_install_is_told_when_the_reader_is_made(
     )
     with pytest.raises(OcrError, match=r"pip install 'screenpilot\[ocr\]'"):
         RapidOcr()
+
+
+def test_models_loaded_in_the_background_are_loaded_once_and_waited_for(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The demo loads the models while its display comes up; its first read waits for
+    that load instead of starting another."""
+    import threading
+    import time
+
+    from screenpilot.perception import ocr
+
+    made: list[str] = []
+    gate = threading.Event()
+
+    def slow_load() -> object:
+        gate.wait(5)
+        made.append(threading.current_thread().name)
+        return "the engine"
+
+    monkeypatch.setattr(ocr, "_load_engine", slow_load)
+    engine = RapidOcr()
+    engine.load_in_background()
+    time.sleep(0.05)
+    assert not engine.loaded
+    threading.Timer(0.1, gate.set).start()
+    assert engine._engine == "the engine"  # what a read uses: waits for the load
+    assert made == ["ocr-models"] and engine.loaded
+
+
+def test_a_failed_background_load_is_told_by_the_first_read(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from screenpilot.perception import ocr
+
+    def broken() -> object:
+        raise ocr.OcrError("OCR is not installed")
+
+    monkeypatch.setattr(ocr, "_load_engine", broken)
+    engine = RapidOcr()
+    engine.load_in_background()
+    with pytest.raises(ocr.OcrError, match="not installed"):
+        _ = engine._engine

@@ -131,6 +131,8 @@ def demo(output: Output = Path("runs")) -> None:
     from screenpilot.perception.ocr import RapidOcr, ScreenReader
     from screenpilot.policies.rules import RulesPolicy
 
+    engine = RapidOcr()  # a missing OCR install is told before anything starts
+    engine.load_in_background()  # while the display and the form come up
     with (
         display_or_virtual(),
         tempfile.TemporaryDirectory() as tmp,
@@ -145,8 +147,7 @@ def demo(output: Output = Path("runs")) -> None:
         try:
             wait_for_window(TK_FORM_TITLE, timeout=20.0)
             out.print(f"instruction: {DEMO_INSTRUCTION}")
-            with out.status("loading the offline OCR models..."):
-                reader = ScreenReader(RapidOcr())
+            reader = ScreenReader(engine)
             with Desktop() as desktop:
                 agent = Agent(
                     desktop,

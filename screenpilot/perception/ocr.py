@@ -17,6 +17,7 @@ placeholder when it is drawn dim.
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import logging
 import threading
@@ -82,6 +83,18 @@ class RapidOcr:
     def loaded(self) -> bool:
         """Whether the models have been loaded yet."""
         return self._loaded is not None
+
+    def load_in_background(self) -> None:
+        """Start loading the models in a thread of their own, for a caller that knows it
+        will read and has other work first (the demo starts its display and form). A read
+        before they are loaded waits for them; a load that fails is tried again, and told,
+        by the first read."""
+
+        def load() -> None:
+            with contextlib.suppress(Exception):
+                _ = self._engine
+
+        threading.Thread(target=load, name="ocr-models", daemon=True).start()
 
     @property
     def _engine(self) -> Any:
