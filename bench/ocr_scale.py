@@ -41,7 +41,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from screenpilot.perception.geometry import ScreenGeometry
 from screenpilot.perception.grounding import Found, ground
 from screenpilot.perception.ocr import OcrLine, RapidOcr, ScreenReader
-from screenpilot.perception.text_lines import quad_box, split_words
 from tests.rendered_form import LABELS, filling_in, form, typing_email
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -59,30 +58,12 @@ BEFORE_SETTINGS = {
 }
 
 
-class WholePicture:
+class WholePicture(RapidOcr):
     """The engine before issue 17: rapidocr's own pipeline on the whole picture it is
-    handed (`RapidOcr.read` as it was)."""
-
-    def __init__(self) -> None:
-        from rapidocr import RapidOCR
-
-        self.engine: Any = RapidOCR(params=BEFORE_SETTINGS)
+    handed, however large (`RapidOcr.read_whole`)."""
 
     def read(self, pixels: np.ndarray) -> list[OcrLine]:
-        result = self.engine(np.ascontiguousarray(pixels[:, :, ::-1]), return_word_box=True)
-        if result.boxes is None:
-            return []
-        words = getattr(result, "word_results", None)
-        if words is None or len(words) != len(result.txts):
-            words = [None] * len(result.txts)
-        lines = []
-        for quad, text, score, placed in zip(
-            result.boxes, result.txts, result.scores, words, strict=True
-        ):
-            box = quad_box(quad)
-            text = str(text).strip()
-            lines.append(OcrLine(text, box, float(score), split_words(text, box, placed)))
-        return lines
+        return self.read_whole(pixels)
 
 
 def timed(work: Callable[[], Any]) -> tuple[float, Any]:

@@ -57,8 +57,12 @@ class SelectionServer:
         self._clipboard = atom("CLIPBOARD")
         self._targets, self._timestamp = atom("TARGETS"), atom("TIMESTAMP")
         self._utf8 = atom("UTF8_STRING")
-        self._texts = {self._utf8, atom("TEXT"), atom("text/plain;charset=utf-8")}
-        self._texts.add(atom("text/plain"))
+        self._texts = {
+            self._utf8,
+            atom("TEXT"),
+            atom("text/plain;charset=utf-8"),
+            atom("text/plain"),
+        }
         self._latin1 = atom("STRING")  # the predefined atom 31
         self._window = self._display.screen().root.create_window(
             0, 0, 1, 1, 0, X.CopyFromParent, event_mask=X.PropertyChangeMask

@@ -121,6 +121,11 @@ class RapidOcr:
     def read(self, pixels: Frame) -> list[OcrLine]:
         if needs_tiles(pixels):  # a 4K screen: rapidocr would look at it shrunk
             return read_tiled(self._engine, pixels)
+        return self.read_whole(pixels)
+
+    def read_whole(self, pixels: Frame) -> list[OcrLine]:
+        """`pixels` read by rapidocr's own pipeline in one go (shrunk past `DETECT_LIMIT`
+        px a side: what `read` did for every frame before 4K screens were tiled)."""
         # rapidocr expects BGR like OpenCV; an RGB frame reads worse on coloured text.
         result = self._engine(np.ascontiguousarray(pixels[:, :, ::-1]), return_word_box=True)
         if result.boxes is None:
