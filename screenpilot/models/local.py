@@ -16,6 +16,7 @@ from typing import Any
 
 from screenpilot.models.runtime import (
     GREEDY,
+    TOP_LOGPROBS,
     Generation,
     Message,
     ModelRuntimeError,
@@ -113,21 +114,51 @@ class LocalRuntime:
             )
         with torch.inference_mode():
             out = self.model.generate(**inputs, **options)
-        new = out.sequences[0, prompt_length:]
+        new = out.sequences[0, prompt_length:].tolist()
         tokenizer = self.processor.tokenizer
+        ends = _end_ids(self.model, tokenizer)
+        finished = bool(new) and new[-1] in ends
+        while new and new[-1] in ends:
+            new.pop()  # the turn's end and any padding after it are no part of the answer
         raw = tokenizer.decode(new, skip_special_tokens=False)
         raw = raw.replace("<|im_end|>", "").replace("<|endoftext|>", "").strip()
         tokens = None
         if logprobs:
             tokens = []
-            for step, token_id in enumerate(new.tolist()):
+            for step, token_id in enumerate(new):
                 if step >= len(out.logits):
                     break
-                logp = torch.log_softmax(out.logits[step][0].float(), dim=-1)[token_id]
-                tokens.append(TokenLogprob(tokenizer.decode([token_id]), float(logp)))
+                logp = torch.log_softmax(out.logits[step][0].float(), dim=-1)
+                best = torch.topk(logp, min(TOP_LOGPROBS, logp.shape[-1]))
+                top = tuple(
+                    (tokenizer.decode([int(i)]), float(v))
+                    for v, i in zip(best.values.tolist(), best.indices.tolist(), strict=True)
+                )
+                tokens.append(
+                    TokenLogprob(tokenizer.decode([token_id]), float(logp[token_id]), top)
+                )
         return Generation.from_raw(
             raw,
             tokens=tokens,
             prompt_tokens=int(prompt_length),
+            completion_tokens=len(new) + (1 if finished else 0),
+            finish_reason="stop" if finished else "length",
             seconds=time.perf_counter() - start,
         )
+
+
+def _end_ids(model: Any, tokenizer: Any) -> set[int]:
+    """The token ids that end the model's turn (its generation config's end of sequence,
+    which may be several, and the tokenizer's) and the padding after them."""
+    ids: set[int] = set()
+    config = getattr(model, "generation_config", None)
+    for value in (getattr(config, "eos_token_id", None), getattr(config, "pad_token_id", None)):
+        if isinstance(value, int):
+            ids.add(value)
+        elif isinstance(value, list | tuple):
+            ids.update(int(v) for v in value)
+    for name in ("eos_token_id", "pad_token_id"):
+        value = getattr(tokenizer, name, None)
+        if isinstance(value, int):
+            ids.add(value)
+    return ids

@@ -45,6 +45,7 @@ import httpx
 from screenpilot.errors import ModelUnavailableError
 from screenpilot.models.runtime import (
     GREEDY,
+    TOP_LOGPROBS,
     Generation,
     Message,
     ModelRuntimeError,
@@ -151,6 +152,7 @@ class OpenAIRuntime:
             body["top_k"] = sampling.top_k
         if logprobs:
             body["logprobs"] = True
+            body["top_logprobs"] = TOP_LOGPROBS
         if sampling.thinking:
             body["chat_template_kwargs"] = {"enable_thinking": True}
         start = time.perf_counter()
@@ -165,12 +167,11 @@ class OpenAIRuntime:
             if reasoning:
                 raw = f"<think>{reasoning}</think>{raw}"
             entries = ((choice.get("logprobs") or {}).get("content")) if logprobs else None
-            tokens = (
-                [TokenLogprob(e["token"], float(e["logprob"])) for e in entries]
-                if entries
-                else None
-            )
-            used = int((reply.get("usage") or {}).get("prompt_tokens", 0))
+            tokens = [_token(e) for e in entries] if entries else None
+            usage = reply.get("usage") or {}
+            used = int(usage.get("prompt_tokens", 0))
+            told = int(usage.get("completion_tokens", 0))
+            finish = "length" if choice.get("finish_reason") == "length" else "stop"
         except _NotTextError as error:
             raise ModelRuntimeError(
                 f"{self.url} answered a message whose {error}; an answer must be text or a "
@@ -181,7 +182,12 @@ class OpenAIRuntime:
                 f"{self.url} answered something that is not a chat completion: {str(reply)[:200]}"
             ) from None
         return Generation.from_raw(
-            raw, tokens=tokens, prompt_tokens=used, seconds=time.perf_counter() - start
+            raw,
+            tokens=tokens,
+            prompt_tokens=used,
+            completion_tokens=told,
+            finish_reason=finish,
+            seconds=time.perf_counter() - start,
         )
 
     def _message(self, message: Message) -> dict[str, Any]:
@@ -336,3 +342,9 @@ def _server_says(response: httpx.Response) -> str:
         said = said or reply.get("message") or reply.get("detail")
     text = str(said) if said else response.text.strip() or response.reason_phrase
     return text[:300]
+
+
+def _token(entry: dict[str, Any]) -> TokenLogprob:
+    """One entry of an answer's `logprobs.content`, its `top_logprobs` included."""
+    top = tuple((str(t["token"]), float(t["logprob"])) for t in entry.get("top_logprobs") or ())
+    return TokenLogprob(str(entry["token"]), float(entry["logprob"]), top)

@@ -68,12 +68,22 @@ class Sampling:
 GREEDY = Sampling()
 
 
+#: Alternatives kept per generated token when log-probabilities are asked (OpenAI's
+#: `top_logprobs` allows up to 20).
+TOP_LOGPROBS = 5
+#: Why generation ended: the model closed its turn, or it ran into `max_new_tokens`.
+FinishReason = Literal["stop", "length"]
+
+
 @dataclass(frozen=True)
 class TokenLogprob:
-    """One generated token, as text, and the log-probability the model gave it."""
+    """One generated token, as text, the log-probability the model gave it, and the most
+    likely tokens at that place (text, log-probability), best first; the picked token is
+    among them when it was one of the most likely."""
 
     text: str
     logprob: float
+    top: tuple[tuple[str, float], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -85,6 +95,8 @@ class Generation:
     thinking: str = ""
     tokens: list[TokenLogprob] | None = None
     prompt_tokens: int = 0
+    completion_tokens: int = 0
+    finish_reason: FinishReason = "stop"
     seconds: float = 0.0
 
     @classmethod
