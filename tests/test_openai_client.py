@@ -87,6 +87,7 @@ def test_the_request_carries_the_image_as_a_png_data_url_and_every_sampling_fiel
         "top_p": 0.9,
         "top_k": 20,
         "logprobs": True,
+        "top_logprobs": 5,
         "chat_template_kwargs": {"enable_thinking": True},
     }
     system, user = messages

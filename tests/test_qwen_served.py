@@ -124,10 +124,11 @@ def test_thinking_mode_opens_the_answer_with_think_through_the_server(
 
 
 def test_a_servers_separate_reasoning_becomes_the_thinking(nonsense: str) -> None:
-    answer = OpenAIRuntime(nonsense + "/reasoning").generate(
-        [Message.user("hi")], Sampling(thinking=True)
-    )
+    client = OpenAIRuntime(nonsense + "/reasoning")
+    assert not client.thinks
+    answer = client.generate([Message.user("hi")])  # not asked to think: it thinks anyway
     assert (answer.thinking, answer.text) == ("I look.", "Done.")
+    assert client.thinks  # learnt from the answer: the policies give it a thinking budget
 
 
 @pytest.mark.integration  # waits out real timeouts on loopback servers

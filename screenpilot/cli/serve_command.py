@@ -127,9 +127,21 @@ def serve_model(
     ] = None,
     min_tokens: MinTokens = 64,
     max_tokens: MaxTokens = 16384,
+    dtype: Annotated[
+        str | None,
+        typer.Option(
+            help="Weights as bfloat16, float16 or float32 (when not given: bfloat16 on a GPU,"
+            " float32 on the CPU)."
+        ),
+    ] = None,
+    attention: Annotated[
+        str,
+        typer.Option(help="Attention kernel: sdpa, flash_attention_2 (needs flash-attn) or eager."),
+    ] = "sdpa",
 ) -> None:
     """Serve a local Qwen3-VL over an OpenAI-compatible API (POST /v1/chat/completions,
-    GET /v1/models; OpenAPI at /openapi.json)."""
+    GET /v1/models; OpenAPI at /openapi.json): streaming, tool calls, reasoning apart from
+    the answer, log-probabilities with up to 5 alternatives, usage."""
     if not is_loopback(host) and not api_key:
         raise BadInputError(f"listening on {host} needs --api-key (anyone could use the model)")
     missing = [m for m in ("fastapi", "uvicorn") if not importlib.util.find_spec(m)]
@@ -137,11 +149,18 @@ def serve_model(
         raise ScreenpilotError(
             f"the model server needs {', '.join(missing)}: pip install 'screenpilot[local,web]'"
         )
+    from screenpilot.models.checkpoint import ATTENTIONS, DTYPES
     from screenpilot.models.local import LocalRuntime
     from screenpilot.web.model_server import create_app
     from screenpilot.web.serving import listen
     from screenpilot.web.serving import serve as serve_app
 
+    if dtype is not None and dtype not in DTYPES:
+        raise BadInputError(f"--dtype must be one of {', '.join(DTYPES)}, not {dtype!r}")
+    if attention not in ATTENTIONS:
+        raise BadInputError(
+            f"--attention must be one of {', '.join(ATTENTIONS)}, not {attention!r}"
+        )
     budget = visual_budget(min_tokens, max_tokens)
     try:  # before the model loads: a port in use is known at once
         sock = listen(host, port)
@@ -151,7 +170,12 @@ def serve_model(
         ) from None
     with contextlib.closing(sock):
         with out.status(f"loading {model}..."):
-            runtime = LocalRuntime(model, budget=budget)
+            runtime = LocalRuntime(
+                model,
+                budget=budget,
+                dtype=dtype,
+                attention=attention,
+            )
         shown_host = f"[{host}]" if ":" in host else host
         url = f"http://{shown_host}:{sock.getsockname()[1]}/v1"
         out.print(f"serving {model} at {url} on {runtime.device} (Ctrl+C stops)")

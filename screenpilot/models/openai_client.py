@@ -128,6 +128,10 @@ class OpenAIRuntime:
         #: the tries').
         self.timeout, self.deadline = timeout, deadline
         self.policy = RetryPolicy(retries=retries)
+        #: Whether the served model thinks before it answers, learnt from its answers: a
+        #: Thinking checkpoint's reasoning comes apart (`reasoning_content`) or before a
+        #: `</think>`, asked for or not. The policies give such a model its thinking budget.
+        self.thinks = False
         self._sleep, self._clock = sleep, clock
         headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
         self._http = httpx.Client(
@@ -181,7 +185,7 @@ class OpenAIRuntime:
             raise ModelRuntimeError(
                 f"{self.url} answered something that is not a chat completion: {str(reply)[:200]}"
             ) from None
-        return Generation.from_raw(
+        generation = Generation.from_raw(
             raw,
             tokens=tokens,
             prompt_tokens=used,
@@ -189,6 +193,9 @@ class OpenAIRuntime:
             finish_reason=finish,
             seconds=time.perf_counter() - start,
         )
+        if generation.thinking or "</think>" in raw:
+            self.thinks = True
+        return generation
 
     def _message(self, message: Message) -> dict[str, Any]:
         parts: list[dict[str, Any]] = []

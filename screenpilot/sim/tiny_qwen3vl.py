@@ -11,6 +11,7 @@ loaded back through the same code users run on a real checkpoint.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 SPECIAL_TOKENS = [
     "<|endoftext|>",
@@ -45,35 +46,42 @@ _CORPUS = [
 ]
 
 
-def build(folder: str | Path, *, seed: int = 0) -> Path:
-    """Write a tiny random Qwen3-VL checkpoint (model + processor files) into `folder`."""
+#: The mixture-of-experts text settings of the tiny MoE variant (the 30B-A3B and 235B-A22B
+#: layout: every decoder layer sparse, a router choosing `num_experts_per_tok` experts).
+_MOE_TEXT = {
+    "num_experts": 4,
+    "num_experts_per_tok": 2,
+    "moe_intermediate_size": 32,
+    "decoder_sparse_step": 1,
+    "mlp_only_layers": [],
+}
+
+
+def build(folder: str | Path, *, seed: int = 0, moe: bool = False) -> Path:
+    """Write a tiny random Qwen3-VL checkpoint (model + processor files) into `folder`; with
+    `moe`, a Qwen3-VL-MoE one (model type `qwen3_vl_moe`, as the 30B-A3B is)."""
     import torch
-    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
-    from transformers import PreTrainedTokenizerFast, Qwen3VLConfig, Qwen3VLForConditionalGeneration
+    from transformers import (
+        Qwen3VLConfig,
+        Qwen3VLForConditionalGeneration,
+        Qwen3VLMoeConfig,
+        Qwen3VLMoeForConditionalGeneration,
+    )
 
     from screenpilot.models.qwen_processor import ImageOnlyQwen3VLProcessor, image_processor
     from screenpilot.perception.sizing import VisualBudget
 
     folder = Path(folder)
-    bpe = Tokenizer(models.BPE())
-    bpe.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
-    bpe.decoder = decoders.ByteLevel()
-    trainer = trainers.BpeTrainer(
-        vocab_size=800,
-        special_tokens=SPECIAL_TOKENS,
-        initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
-        show_progress=False,
-    )
-    bpe.train_from_iterator(_CORPUS * 20, trainer)
-    tokenizer = PreTrainedTokenizerFast(
-        tokenizer_object=bpe,
-        eos_token="<|im_end|>",
-        pad_token="<|endoftext|>",
-        additional_special_tokens=SPECIAL_TOKENS[3:],
-    )
+    tokenizer = _tokenizer()
     token = tokenizer.convert_tokens_to_ids
-    config = Qwen3VLConfig(
+    kind, model_class = (
+        (Qwen3VLMoeConfig, Qwen3VLMoeForConditionalGeneration)
+        if moe
+        else (Qwen3VLConfig, Qwen3VLForConditionalGeneration)
+    )
+    config = kind(
         text_config={
+            **(_MOE_TEXT if moe else {}),
             "vocab_size": len(tokenizer),
             "hidden_size": 64,
             "intermediate_size": 128,
@@ -110,7 +118,7 @@ def build(folder: str | Path, *, seed: int = 0) -> Path:
         pad_token_id=token("<|endoftext|>"),
     )
     torch.manual_seed(seed)
-    model = Qwen3VLForConditionalGeneration(config)
+    model = model_class(config)
     model.generation_config.eos_token_id = token("<|im_end|>")
     model.generation_config.pad_token_id = token("<|endoftext|>")
     model.save_pretrained(folder)
@@ -119,3 +127,34 @@ def build(folder: str | Path, *, seed: int = 0) -> Path:
     )
     processor.save_pretrained(folder)
     return folder
+
+
+def _tokenizer() -> Any:
+    """A byte-level BPE trained on `_CORPUS`, with Qwen's special tokens. Numbers are split
+    into single digits before any merge, as Qwen's pre-tokenizer does: `[120, 340]` is one
+    token per digit, and the confidence of a coordinate is read digit by digit."""
+    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
+    from transformers import PreTrainedTokenizerFast
+
+    bpe = Tokenizer(models.BPE())
+    bpe.pre_tokenizer = pre_tokenizers.Sequence(
+        [
+            pre_tokenizers.Digits(individual_digits=True),
+            pre_tokenizers.ByteLevel(add_prefix_space=False),
+        ]
+    )
+    bpe.decoder = decoders.ByteLevel()
+    trainer = trainers.BpeTrainer(
+        vocab_size=800,
+        special_tokens=SPECIAL_TOKENS,
+        initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
+        show_progress=False,
+    )
+    bpe.train_from_iterator(_CORPUS * 20, trainer)
+    tokenizer = PreTrainedTokenizerFast(
+        tokenizer_object=bpe,
+        eos_token="<|im_end|>",
+        pad_token="<|endoftext|>",
+        additional_special_tokens=SPECIAL_TOKENS[3:],
+    )
+    return tokenizer
