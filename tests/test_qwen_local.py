@@ -12,10 +12,10 @@ import pytest
 from PIL import Image
 
 from screenpilot.errors import ScreenpilotError
-from screenpilot.models.grounder import Qwen3VLGrounder, coordinate_confidence
+from screenpilot.models.grounder import Qwen3VLGrounder
 from screenpilot.models.local import LocalRuntime
 from screenpilot.models.parsing import ModelParseError, parse_tool_calls
-from screenpilot.models.runtime import GREEDY, Message, ModelRuntimeError, Sampling, TokenLogprob
+from screenpilot.models.runtime import GREEDY, Message, ModelRuntimeError, Sampling
 from screenpilot.models.tool_calls import tool_call_to_action
 from screenpilot.perception.geometry import ModelBox, ScreenGeometry, ScreenPoint
 from screenpilot.perception.screenshot import Screenshot
@@ -40,10 +40,12 @@ class Forced:
 
     def __init__(self, runtime: LocalRuntime, answer: str) -> None:
         self.runtime, self.answer = runtime, answer
+        self.calls = 0
 
     def generate(
         self, messages: Any, sampling: Sampling = GREEDY, *, logprobs: bool = False
     ) -> Any:
+        self.calls += 1
         return self.runtime.generate(
             messages, sampling, logprobs=logprobs, constraint=forcing(self.runtime, self.answer)
         )
@@ -104,39 +106,23 @@ def test_a_random_answer_is_a_parse_error_not_a_crash(runtime: LocalRuntime) -> 
 
 def test_grounding_maps_back_with_a_confidence_and_zooms_when_unsure(runtime: LocalRuntime) -> None:
     answer = '[{"bbox_2d": [400, 300, 600, 400], "label": "Submit"}]'
-    grounder = Qwen3VLGrounder(Forced(runtime, answer), budget=runtime.budget, min_confidence=0.99)
+    unsure = Forced(runtime, answer)
+    grounder = Qwen3VLGrounder(unsure, budget=runtime.budget, min_confidence=0.99)
     result = grounder.ground(screenshot(), "the Submit button")
     # A random model is never sure: the answer is asked again on a zoomed crop. Either way
     # the box lies where the (forced) answer put it in the image that was sent.
+    assert unsure.calls == 2
     g = result.geometry
     expected = g.model_box_to_screen(ModelBox(x1=400, y1=300, x2=600, y2=400))
     assert result.box == expected
-    assert result.confidence is not None and 0 < result.confidence < 0.99
+    assert result.confidence is not None and 0 <= result.confidence < 0.99
     assert result.label == "Submit"
-    plain = Qwen3VLGrounder(Forced(runtime, answer), budget=runtime.budget, zoom=False)
-    first = plain.ground(screenshot(), "the Submit button")
+    once = Forced(runtime, answer)
+    first = Qwen3VLGrounder(once, budget=runtime.budget, zoom=False).ground(
+        screenshot(), "the Submit button"
+    )
     assert (first.box.x1, first.box.y1) == pytest.approx((768, 324))
-    assert not first.zoomed
-
-
-def test_coordinate_confidence_reads_only_the_coordinate_tokens() -> None:
-    tokens = [
-        TokenLogprob(t, lp)
-        for t, lp in [
-            ('[{"', -5.0),
-            ("bbox_2d", -5.0),
-            ('": [', -5.0),
-            ("4", -0.1),
-            ("00", -0.1),
-            (", ", -5.0),
-            ("30", -0.3),
-            ("0", -0.1),
-            ("]}]", -5.0),
-        ]
-    ]
-    assert coordinate_confidence(tokens) == pytest.approx(np.exp(-0.6 / 4))
-    assert coordinate_confidence(None) is None
-    assert coordinate_confidence([TokenLogprob("no box", -1.0)]) is None
+    assert not first.zoomed and once.calls == 1
 
 
 def test_missing_weights_are_a_clear_error(tmp_path: Path) -> None:

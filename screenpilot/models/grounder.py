@@ -1,25 +1,25 @@
 """Grounding with Qwen3-VL: a description in words -> a box on the screen, with a confidence.
 
-The confidence is read from the model itself: the geometric mean probability of the tokens
-that spell the box's coordinates. A low one can be flagged, sent to a person, or - done
-here when `zoom` is on - answered again on a zoomed crop around the first answer, mapped
-back to the screen through the crop's geometry.
+The confidence is read from the model itself (`confidence.coordinate_confidence`): how
+likely the box's centre is to lie on the element, from the alternatives the model weighed at
+each digit of the coordinates, weighted by place value. A low one can be flagged, sent to a
+person, or - done here when `zoom` is on - answered again on a zoomed crop around the first
+answer, mapped back to the screen through the crop's geometry.
 """
 
 from __future__ import annotations
 
-import math
-import re
 from dataclasses import dataclass
 
+from screenpilot.models.confidence import coordinate_confidence
 from screenpilot.models.parsing import GroundedRegion, parse_grounding
 from screenpilot.models.prompts import grounding_prompt
-from screenpilot.models.runtime import Generation, Message, Runtime, Sampling, TokenLogprob
+from screenpilot.models.runtime import Generation, Message, Runtime, Sampling
 from screenpilot.perception.geometry import ModelBox, ScreenBox, ScreenGeometry, ScreenPoint
 from screenpilot.perception.screenshot import Screenshot
 from screenpilot.perception.sizing import VisualBudget
 
-_COORDINATES = re.compile(r'"(?:bbox_2d|point_2d)"\s*:\s*\[([^\]]*)\]')
+__all__ = ["ModelGrounding", "Qwen3VLGrounder", "coordinate_confidence"]
 
 
 @dataclass(frozen=True)
@@ -39,27 +39,6 @@ class ModelGrounding:
         return self.geometry.guard(self.box.center)
 
 
-def coordinate_confidence(tokens: list[TokenLogprob] | None) -> float | None:
-    """Geometric mean probability of the tokens carrying digits inside the first
-    `bbox_2d` / `point_2d` array; None without log-probabilities or coordinates."""
-    if not tokens:
-        return None
-    text = "".join(t.text for t in tokens)
-    match = _COORDINATES.search(text)
-    if match is None:
-        return None
-    start, end = match.span(1)
-    picked, position = [], 0
-    for token in tokens:
-        span = (position, position + len(token.text))
-        position = span[1]
-        if span[0] < end and span[1] > start and any(ch.isdigit() for ch in token.text):
-            picked.append(token.logprob)
-    if not picked:
-        return None
-    return math.exp(sum(picked) / len(picked))
-
-
 class Qwen3VLGrounder:
     """Grounds descriptions on screenshots through a Qwen3-VL runtime."""
 
@@ -68,7 +47,10 @@ class Qwen3VLGrounder:
         runtime: Runtime,
         *,
         budget: VisualBudget | None = None,
-        min_confidence: float = 0.5,
+        # The confidence is a lower bound on the chance of a hit. A re-ask costs one call on
+        # a crop; a miss costs a verification and a retry and may press something else, so
+        # a click with less than 4-in-5 odds is worth a second look.
+        min_confidence: float = 0.8,
         zoom: bool = True,
         max_new_tokens: int = 96,
     ) -> None:
