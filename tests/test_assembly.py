@@ -21,6 +21,7 @@ class Recorder:
 
     def __init__(self) -> None:
         self.asked: list[Sampling] = []
+        self.thinks = False
 
     def generate(self, messages: Any, sampling: Sampling = GREEDY, **_: Any) -> Generation:
         self.asked.append(sampling)
@@ -77,3 +78,18 @@ def test_a_server_runtime_sends_the_key_from_the_environment(
     assert runtime.model == "Qwen/Qwen3-VL-4B-Instruct"
     monkeypatch.delenv("OPENAI_API_KEY")
     assert make_runtime("m", "http://127.0.0.1:9/v1").api_key is None  # type: ignore[union-attr]
+
+
+def test_a_thinking_runtime_gets_the_thinking_budget_unasked() -> None:
+    runtime = Recorder()
+    policy = make_policy("planned", runtime, thinking_tokens=3000)
+    screen = Observation(
+        Screenshot(np.zeros((720, 1280, 3), np.uint8), ScreenGeometry.for_screen(1280, 720), 0.0)
+    )
+    policy.plan("open settings", screen, [])
+    runtime.thinks = True  # what a runtime learns of a Thinking checkpoint
+    policy.plan("open settings", screen, [])
+    plain, thinker = runtime.asked
+    assert plain.max_new_tokens == 1024
+    # No second <think> is asked for: the checkpoint's own template opens it.
+    assert thinker.max_new_tokens == 1024 + 3000 and not thinker.thinking

@@ -1,14 +1,15 @@
 """The pieces of a run, built from plain names: a device, a model runtime, a policy.
 
 The command line and the web console both start runs from words a person typed
-(`android:SERIAL`, `planned`, a hub id or a server URL); this is the one place that turns those
-words into objects, and the one place that says what is wrong with them.
+(`android:SERIAL`, `planned`, a hub id or a server URL, a prompt file); this is the one place
+that turns those words into objects, and the one place that says what is wrong with them.
 """
 
 from __future__ import annotations
 
 import os
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from screenpilot.devices.protocol import Device
 from screenpilot.errors import InvalidInputError
@@ -16,6 +17,9 @@ from screenpilot.models.runtime import Runtime
 from screenpilot.models.tool_calls import ToolName
 from screenpilot.perception.sizing import VisualBudget
 from screenpilot.policies.base import Policy
+
+if TYPE_CHECKING:
+    from screenpilot.models.prompts import PromptFile
 
 POLICIES = ("rules", "native", "planned")
 DEFAULT_SERVER_MODEL = "Qwen/Qwen3-VL-4B-Instruct"
@@ -59,6 +63,25 @@ def choose_policy(name: str | None, *, has_model: bool) -> str:
     return chosen
 
 
+def read_prompt_file(path: Path, policy: str) -> PromptFile:
+    """A person's own prompt text for the named model policy (`--prompt-file`), read and
+    checked before anything loads: an unreadable file, an unknown placeholder or one the
+    policy cannot fill is an `InvalidInputError` naming the file."""
+    from screenpilot.models.prompts import PromptFile
+    from screenpilot.policies.model_policies import NATIVE_PLACEHOLDERS, PLANNED_PLACEHOLDERS
+
+    fills = {"native": NATIVE_PLACEHOLDERS, "planned": PLANNED_PLACEHOLDERS}.get(policy)
+    if fills is None:
+        raise _bad(
+            "prompt file",
+            f"the {policy} policy asks no model, so it has no prompt to replace: "
+            "use --policy native or planned",
+        )
+    prompt = PromptFile.read(path)
+    prompt.check(fills, policy)
+    return prompt
+
+
 def make_runtime(
     model: str | None,
     server: str | None,
@@ -97,9 +120,12 @@ def make_policy(
     device: str = "desktop",
     temperature: float = 0.0,
     thinking: bool = False,
+    thinking_tokens: int | None = None,
     budget: VisualBudget | None = None,
+    prompt: PromptFile | None = None,
 ) -> Policy:
-    """The named policy (see `choose_policy`) with the model settings a person chose."""
+    """The named policy (see `choose_policy`) with the model settings a person chose and,
+    for a model policy, their own prompt text (`read_prompt_file`)."""
     if name == "rules":
         from screenpilot.policies.rules import RulesPolicy
 
@@ -109,9 +135,11 @@ def make_policy(
     from screenpilot.policies.model_policies import NativePolicy, PlannedPolicy
 
     phone = device.startswith("android")
-    settings: dict[str, Any] = {"temperature": temperature, "thinking": thinking}
+    settings: dict[str, Any] = {"temperature": temperature, "thinking": thinking, "prompt": prompt}
     if budget is not None:
         settings["budget"] = budget
+    if thinking_tokens is not None:
+        settings["thinking_tokens"] = thinking_tokens
     if name == "native":
         tool: ToolName = "mobile_use" if phone else "computer_use"
         return NativePolicy(runtime, tool=tool, **settings)

@@ -365,7 +365,7 @@ class Agent:
             step = Step(
                 self._masked(outcome.step.action),
                 self.redactor.text(outcome.step.expect),
-                outcome.step.thought,
+                self.redactor.text(outcome.step.thought),  # prompts show the model's words
             )
             masked.append(
                 Outcome(step, outcome.ok, self.redactor.text(outcome.reason), outcome.index)

@@ -224,9 +224,29 @@ TemperatureOpt = Annotated[
 ThinkingOpt = Annotated[
     bool, typer.Option(help="Let the model think (<think>) before it answers; slower.")
 ]
+ThinkingTokensOpt = Annotated[
+    int,
+    typer.Option(
+        min=0,
+        help="Answer tokens added for a model that thinks first (--thinking, or a Thinking"
+        " checkpoint, which is found on its own).",
+    ),
+]
 VisualTokensOpt = Annotated[
     int,
     typer.Option(min=64, max=16384, help="Most visual tokens per screenshot sent to the model."),
+]
+PromptFileOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--prompt-file",
+        metavar="PATH",
+        help="Your own wording for the model (native and planned policies), UTF-8 text. All "
+        "of it replaces the words sent with each screenshot; or split it with a line "
+        "'\\[system]' (replaces the system prompt) and a line '\\[user]'. It may hold "
+        "{instruction} (needed when it replaces the user turn), {history}, {device}, and "
+        "{tools} (native) or {actions} (planned); {{name}} is a literal {name}.",
+    ),
 ]
 
 
@@ -241,15 +261,22 @@ def run(
     max_steps: Annotated[int, typer.Option(min=1, help="Stop after this many steps.")] = 40,
     temperature: TemperatureOpt = 0.0,
     thinking: ThinkingOpt = False,
+    thinking_tokens: ThinkingTokensOpt = 8192,
     visual_tokens: VisualTokensOpt = 1280,
+    prompt_file: PromptFileOpt = None,
     dry_run: DryRunOpt = False,
     yes: YesOpt = False,
     output: Output = Path("runs"),
     no_report: NoReportOpt = False,
 ) -> None:
     """Carry out an instruction on a device. Without a model, plain instructions are read by
-    the rules policy."""
-    from screenpilot.agent.assembly import check_device_spec, choose_policy, make_policy
+    the rules policy; with one, --prompt-file swaps in your own prompt text."""
+    from screenpilot.agent.assembly import (
+        check_device_spec,
+        choose_policy,
+        make_policy,
+        read_prompt_file,
+    )
     from screenpilot.agent.loop import Budgets
     from screenpilot.perception.sizing import VisualBudget
 
@@ -260,6 +287,8 @@ def run(
             from screenpilot.policies.rules import read_instruction
 
             read_instruction(instruction)  # refuse what cannot be read before touching anything
+        # A bad prompt file is told before a model loads.
+        prompt = read_prompt_file(prompt_file, chosen) if prompt_file is not None else None
     if chosen == "rules" and not (model or server):
         out.print("no model configured: using the rules policy (plain instructions)")
     budget = VisualBudget(max_tokens=visual_tokens)
@@ -272,7 +301,9 @@ def run(
         device=device,
         temperature=temperature,
         thinking=thinking,
+        thinking_tokens=thinking_tokens,
         budget=budget,
+        prompt=prompt,
     )
     _finish(
         _drive(

@@ -1,41 +1,140 @@
 """Policies that ask Qwen3-VL.
 
 - `NativePolicy`: the model acts end to end through the official `computer_use` /
-  `mobile_use` tool, one call per step, seeing the current screenshot and the steps so far.
+  `mobile_use` tool, one call per step, seeing the current screenshot and the steps so far -
+  each as its own Action sentence and tool call, in the tool's 0..1000 frame (`prompts`).
 - `PlannedPolicy`: the model writes the whole chain at once with targets in words; each
   target is grounded on the newest screenshot just before its action (accessibility,
   uiautomator or OCR - no model call), and the model is asked again only when a step fails.
   Far fewer model calls per task.
+
+Both take an optional `PromptFile`: a person's own wording in place of the built-in prompt.
 """
 
 from __future__ import annotations
 
 import json
+from collections import deque
 from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
 
 from PIL import Image
 
+from screenpilot.actions.targets import WindowPoint
 from screenpilot.actions.vocabulary import ACTION_TYPES, Action, Wait, parse_action
-from screenpilot.errors import InvalidInputError
+from screenpilot.actions.wording import summary
+from screenpilot.errors import InvalidInputError, NoEquivalentError
 from screenpilot.models.parsing import ModelParseError, json_values, parse_tool_calls
-from screenpilot.models.prompts import tool_system_prompt
+from screenpilot.models.prompts import (
+    PastStep,
+    PromptFile,
+    action_sentence,
+    call_sentence,
+    history_text,
+    native_query,
+    tool_declaration,
+    tool_system_prompt,
+)
 from screenpilot.models.runtime import Message, Runtime, Sampling
-from screenpilot.models.tool_calls import ToolName, tool_call_to_action
-from screenpilot.perception.geometry import ScreenGeometry
+from screenpilot.models.tool_calls import (
+    ToolName,
+    action_to_tool_call,
+    tool_call_dict,
+    tool_call_to_action,
+)
+from screenpilot.perception.geometry import ScreenBox, ScreenGeometry, ScreenPoint
 from screenpilot.perception.screenshot import Observation
 from screenpilot.perception.sizing import VisualBudget
 from screenpilot.policies.base import Outcome, Plan, Step
 
 _RETRY = Wait(seconds=0.5)
-#: Extra answer tokens when the model may think before it answers.
-THINKING_TOKENS = 2048
+#: Extra answer tokens when the model thinks before it answers (`--thinking-tokens`): Qwen3-VL's
+#: Thinking checkpoints reason for one to several thousand tokens over a screenshot, and an
+#: answer cut off inside its `<think>` holds no action at all.
+THINKING_TOKENS = 8192
+#: The placeholders each policy fills in a prompt file (see `prompts.PROMPT_PLACEHOLDERS`).
+NATIVE_PLACEHOLDERS = frozenset({"instruction", "history", "device", "tools"})
+PLANNED_PLACEHOLDERS = frozenset({"instruction", "history", "device", "actions"})
+#: How many steps a native policy remembers the screenshot frame of.
+_FRAMES_KEPT = 256
+#: The most of a step's own note (its thought) the model is shown again.
+_NOTE_CHARS = 200
 
 
-def _sampling(max_new_tokens: int, temperature: float, thinking: bool) -> Sampling:
-    extra = THINKING_TOKENS if thinking else 0
-    return Sampling(
-        temperature=temperature, max_new_tokens=max_new_tokens + extra, thinking=thinking
-    )
+@dataclass(frozen=True)
+class _Answering:
+    """How a policy's answers are sampled: `answer_tokens` for the answer itself, and
+    `thinking_tokens` more when the model thinks first - asked to (`thinking`), or because
+    the runtime found it is a Thinking checkpoint (its `thinks`, known from the checkpoint's
+    chat template or from a server's answers)."""
+
+    answer_tokens: int
+    temperature: float
+    thinking: bool
+    thinking_tokens: int
+
+    def __post_init__(self) -> None:
+        if self.thinking_tokens < 0:
+            raise ValueError("thinking_tokens must be 0 or more")
+
+    def sampling(self, runtime: Runtime) -> Sampling:
+        thinks = self.thinking or bool(getattr(runtime, "thinks", False))
+        extra = self.thinking_tokens if thinks else 0
+        return Sampling(
+            temperature=self.temperature,
+            max_new_tokens=self.answer_tokens + extra,
+            thinking=self.thinking,
+        )
+
+
+def _result(outcome: Outcome) -> str:
+    return "done" if outcome.ok else "FAILED: " + outcome.reason
+
+
+def _past_step(
+    number: int, outcome: Outcome, tool: ToolName, geometry: ScreenGeometry, *, planned: bool
+) -> PastStep:
+    """A step as the model is told of it: its own Action sentence, else one of ours, and the
+    call in the tool's vocabulary, mapped back into the frame of `geometry`'s image and
+    rounded to whole numbers as the model writes them.
+
+    Only a step this policy `planned`, exactly as it was run, is told in its own words (its
+    thought): any other - from elsewhere, or with a secret the agent masked in it - gets
+    ours alone, so words the agent never masked cannot carry a secret back to the model.
+    """
+    step = outcome.step
+    try:
+        call: dict[str, Any] | None = _whole_numbers(
+            tool_call_dict(action_to_tool_call(step.action, tool, geometry))
+        )
+    except NoEquivalentError:
+        call = None  # a step the tool cannot express (not one the model asked for)
+    said = action_sentence(step.thought) if planned else None
+    if said is None:
+        said = call_sentence(call) if call is not None else _unplaced_words(step.action, tool)
+        note = " ".join(step.thought.split()) if planned else ""
+        if note:  # why the step was taken (an unusable answer, a rule), where it says so
+            cut = note if len(note) <= _NOTE_CHARS else note[: _NOTE_CHARS - 3] + "..."
+            said = f"{said.rstrip('.')} ({cut})."
+    return PastStep(number, said, call, _result(outcome))
+
+
+def _whole_numbers(call: dict[str, Any]) -> dict[str, Any]:
+    arguments = {
+        name: [round(v) for v in value] if name in ("coordinate", "coordinate2") else value
+        for name, value in call["arguments"].items()
+    }
+    return {**call, "arguments": arguments}
+
+
+def _unplaced_words(action: Action, tool: ToolName) -> str:
+    """Our words for a step the tool has no call for, without screen pixels: pixel numbers
+    in the prompt would invite pixel answers."""
+    pixels = (ScreenPoint, ScreenBox, WindowPoint)
+    if any(isinstance(target, pixels) for _, target in action.targets):
+        return f"A {action.type} step ({tool} has no call for it)."
+    return f"{summary(action)} ({tool} has no call for it)."
 
 
 def _history_lines(history: Sequence[Outcome], limit: int) -> str:
@@ -43,8 +142,7 @@ def _history_lines(history: Sequence[Outcome], limit: int) -> str:
     lines = []
     for number, outcome in enumerate(history[-limit:], start=first):
         action = json.dumps(outcome.step.action.model_dump(mode="json"), ensure_ascii=False)
-        result = "done" if outcome.ok else "FAILED: " + outcome.reason
-        lines.append(f"{number}. {action} -> {result}")
+        lines.append(f"{number}. {action} -> {_result(outcome)}")
     return "\n".join(lines) or "(none yet)"
 
 
@@ -61,7 +159,13 @@ def _screen(observation: Observation, budget: VisualBudget) -> tuple[Image.Image
 
 
 class NativePolicy:
-    """Qwen3-VL decides every step itself with the official tool."""
+    """Qwen3-VL decides every step itself with the official tool.
+
+    The steps so far are shown as the model would have written them: the Action sentence
+    of its answer (kept in the step's thought) and the call, mapped back into the 0..1000
+    frame of the screenshot it saw then. `prompt` replaces the built-in wording; it may hold
+    {instruction}, {history}, {device} and {tools}.
+    """
 
     name = "native"
     uses_model = True  # the agent masks secrets in the history it passes
@@ -75,29 +179,59 @@ class NativePolicy:
         history_steps: int = 8,
         temperature: float = 0.0,
         thinking: bool = False,
+        thinking_tokens: int = THINKING_TOKENS,
+        prompt: PromptFile | None = None,
     ) -> None:
-        self.runtime, self.tool = runtime, tool
+        if prompt is not None:
+            prompt.check(NATIVE_PLACEHOLDERS, self.name)
+        self.runtime, self.tool, self.prompt = runtime, tool, prompt
         self.budget = budget or VisualBudget(max_tokens=1280)
         self.history_steps = history_steps
-        self.sampling = _sampling(512, temperature, thinking)
+        self.answering = _Answering(512, temperature, thinking, thinking_tokens)
+        # The frame each step was planned in: a step is shown in the frame of the screenshot
+        # the model saw then, which differs from today's once a phone turns sideways.
+        self._frames: deque[tuple[Step, ScreenGeometry]] = deque(maxlen=_FRAMES_KEPT)
+
+    def shown_history(self, history: Sequence[Outcome], geometry: ScreenGeometry) -> str:
+        """The steps so far as the model is shown them (the last `history_steps`);
+        `geometry` is the frame for a step this policy did not plan."""
+        first = max(1, len(history) - self.history_steps + 1)
+        shown = history[-self.history_steps :] if self.history_steps > 0 else []
+        past = []
+        for number, outcome in enumerate(shown, start=first):
+            frame = self._frame_of(outcome.step)
+            past.append(
+                _past_step(number, outcome, self.tool, frame or geometry, planned=frame is not None)
+            )
+        return history_text(past)
+
+    def _frame_of(self, step: Step) -> ScreenGeometry | None:
+        """The frame this policy planned `step` in, None for a step it did not plan as is."""
+        return next((g for s, g in reversed(self._frames) if s == step), None)
 
     def plan(self, instruction: str, observation: Observation, history: Sequence[Outcome]) -> Plan:
         image, geometry = _screen(observation, self.budget)
-        query = (
-            f"The user query: {instruction}\n"
-            f"Task progress (steps done so far):\n{_history_lines(history, self.history_steps)}\n"
-            "Answer with one sentence of Thought, one of Action, then one tool call."
-        )
-        messages = [Message.system(tool_system_prompt(self.tool)), Message.user(query, image)]
-        answer = self.runtime.generate(messages, self.sampling)
+        past = self.shown_history(history, geometry)
+        system, query = tool_system_prompt(self.tool), native_query(self.tool, instruction, past)
+        if self.prompt is not None:
+            values = {
+                "instruction": instruction,
+                "history": past,
+                "device": "desktop computer" if self.tool == "computer_use" else "phone",
+                "tools": json.dumps(tool_declaration(self.tool), ensure_ascii=False),
+            }
+            system, query = self.prompt.turns(values, system=system, user=query)
+        messages = [Message.system(system), Message.user(query, image)]
+        answer = self.runtime.generate(messages, self.answering.sampling(self.runtime))
         thought = answer.text.split("<tool_call>")[0].strip()
         try:
             actions = [tool_call_to_action(c, geometry) for c in parse_tool_calls(answer.text)]
         except (ModelParseError, InvalidInputError) as error:
-            return Plan(
-                [Step(_RETRY, thought=f"unusable answer: {error}")], raw=answer.raw, model_calls=1
-            )
-        return Plan([Step(a, thought=thought) for a in actions], raw=answer.raw, model_calls=1)
+            steps = [Step(_RETRY, thought=f"unusable answer: {error}")]
+        else:
+            steps = [Step(a, thought=thought) for a in actions]
+        self._frames.extend((step, geometry) for step in steps)
+        return Plan(steps, raw=answer.raw, model_calls=1)
 
 
 PLANNER_PROMPT = """You operate a {device} for a person. Task: {instruction}
@@ -113,7 +247,11 @@ Action types: {types}. Name targets in words as they appear on the screen. End w
 
 
 class PlannedPolicy:
-    """Qwen3-VL plans the whole chain once; words are grounded without the model."""
+    """Qwen3-VL plans the whole chain once; words are grounded without the model.
+
+    `prompt` replaces the built-in wording; it may hold {instruction}, {history},
+    {device} and {actions}.
+    """
 
     name = "planned"
     uses_model = True
@@ -126,10 +264,14 @@ class PlannedPolicy:
         budget: VisualBudget | None = None,
         temperature: float = 0.0,
         thinking: bool = False,
+        thinking_tokens: int = THINKING_TOKENS,
+        prompt: PromptFile | None = None,
     ) -> None:
-        self.runtime, self.device = runtime, device
+        if prompt is not None:
+            prompt.check(PLANNED_PLACEHOLDERS, self.name)
+        self.runtime, self.device, self.prompt = runtime, device, prompt
         self.budget = budget or VisualBudget(max_tokens=1280)
-        self.sampling = _sampling(1024, temperature, thinking)
+        self.answering = _Answering(1024, temperature, thinking, thinking_tokens)
 
     def plan(self, instruction: str, observation: Observation, history: Sequence[Outcome]) -> Plan:
         image, _ = _screen(observation, self.budget)
@@ -146,7 +288,19 @@ class PlannedPolicy:
             types=", ".join(ACTION_TYPES),
             history=context,
         )
-        answer = self.runtime.generate([Message.user(prompt, image)], self.sampling)
+        messages = [Message.user(prompt, image)]
+        if self.prompt is not None:
+            values = {
+                "instruction": instruction,
+                "history": _history_lines(history, 12),
+                "device": self.device,
+                "actions": ", ".join(ACTION_TYPES),
+            }
+            system, prompt = self.prompt.turns(values, system="", user=prompt)
+            messages = [Message.user(prompt, image)]
+            if system:  # the built-in planner prompt has no system part; a file may add one
+                messages.insert(0, Message.system(system))
+        answer = self.runtime.generate(messages, self.answering.sampling(self.runtime))
         try:
             steps = [Step(a) for a in self._actions(answer.text)]
         except (ModelParseError, InvalidInputError) as error:
