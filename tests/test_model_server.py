@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import io
+import time
 from collections.abc import Sequence
 
 import pytest
@@ -52,8 +53,19 @@ def test_a_completion_in_openais_shape_with_logprobs_on_request() -> None:
     client = api(runtime)
     plain = client.post("/v1/chat/completions", json=HI).json()
     assert plain["object"] == "chat.completion" and plain["model"] == "tiny"
+    # Fields with nothing to say are null, as OpenAI sends them.
     assert plain["choices"] == [
-        {"index": 0, "message": {"role": "assistant", "content": "ok"}, "finish_reason": "stop"}
+        {
+            "index": 0,
+            "message": {
+                "role": "assistant",
+                "content": "ok",
+                "reasoning_content": None,
+                "tool_calls": None,
+            },
+            "finish_reason": "stop",
+            "logprobs": None,
+        }
     ]
     assert plain["usage"] == {"prompt_tokens": 7, "completion_tokens": 0, "total_tokens": 7}
     asked = client.post("/v1/chat/completions", json={**HI, "logprobs": True}).json()
@@ -61,10 +73,16 @@ def test_a_completion_in_openais_shape_with_logprobs_on_request() -> None:
         {"token": "o", "logprob": -0.1, "top_logprobs": []},
         {"token": "k", "logprob": -0.2, "top_logprobs": []},
     ]
-    assert client.get("/v1/models").json() == {
-        "object": "list",
-        "data": [{"id": "tiny", "object": "model", "owned_by": "screenpilot"}],
+    listed = client.get("/v1/models").json()
+    assert listed["object"] == "list"
+    ((card,),) = [listed["data"]]
+    assert card == {
+        "id": "tiny",
+        "object": "model",
+        "owned_by": "screenpilot",
+        "created": card["created"],
     }
+    assert abs(card["created"] - time.time()) < 60  # when the server started
 
 
 def test_the_request_reaches_the_runtime_as_messages_and_sampling() -> None:
@@ -110,7 +128,8 @@ def test_the_request_reaches_the_runtime_as_messages_and_sampling() -> None:
         ([HI], "the body must be a JSON object"),
         (
             {"messages": [{"role": "robot", "content": "hi"}]},
-            "`messages.0.role`: Input should be 'system', 'user' or 'assistant'",
+            "`messages.0.role`: Input should be 'system', 'developer', 'user', 'assistant' or "
+            "'tool'",
         ),
         (
             {"messages": [{"role": "user", "content": [{"type": "video"}]}]},
@@ -145,6 +164,16 @@ def test_the_request_reaches_the_runtime_as_messages_and_sampling() -> None:
         ({**HI, "temperature": "hot"}, "bad sampling settings: `temperature`: Input should be"),
         ({**HI, "top_p": 1.5}, "bad sampling settings: sampling needs"),
         ({**HI, "max_tokens": [1]}, "bad sampling settings: `max_tokens`"),
+        ({**HI, "n": 2}, "`n`: this server gives one choice per request"),
+        ({**HI, "top_logprobs": 3}, "`top_logprobs` needs `logprobs`: true"),
+        ({**HI, "logprobs": True, "top_logprobs": 21}, "`top_logprobs`: Input should be less"),
+        ({**HI, "stream_options": {"include_usage": True}}, "only with `stream`: true"),
+        ({**HI, "stop": ["\n"]}, "`stop`: stop sequences are not supported here"),
+        ({**HI, "tool_choice": "required"}, "`tool_choice`: this server cannot force"),
+        (
+            {**HI, "tools": [{"type": "function", "function": {"name": "rm -rf"}}]},
+            "`tools.0.function.name`: String should match pattern",
+        ),
     ],
 )
 def test_a_request_that_does_not_fit_is_a_400_with_a_sentence(body: object, sentence: str) -> None:

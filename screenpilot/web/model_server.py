@@ -1,19 +1,26 @@
-"""`screenpilot serve-model`: a small OpenAI-compatible server around the local runtime.
+"""`screenpilot serve-model`: an OpenAI-compatible chat completions server around a runtime.
 
-So a GPU box can serve a laptop that drives the screen, and so the OpenAI-compatible client
-is tested against a real HTTP server. A FastAPI app served by uvicorn, as the console is:
+So a GPU box can serve a laptop that drives the screen, and so OpenAI clients (the `openai`
+SDK, the project's own client, anything that speaks the API) work against a local Qwen3-VL.
+A FastAPI app served by uvicorn, as the console is:
 
-GET  /v1/models             the one model served
-POST /v1/chat/completions   text and base64 data-URL images in, the answer out (with each
-                            token's log-probability on request)
+GET  /v1/models             the one model served, as OpenAI lists models
+POST /v1/chat/completions   text and base64 data-URL images in, the answer out: whole, or
+                            with `stream: true` as server-sent events
 
-Requests and replies are pydantic models, so /openapi.json describes both. A request that
-does not fit gets a 400 whose message says which field and why; errors come back in OpenAI's
-shape, `{"error": {"message": ...}}`. It fetches no URLs: only `data:` images are accepted.
-One request runs the model at a time. With an API key set, every request must carry
-`Authorization: Bearer <key>`; without one the server is for this machine alone, so a request
-must name it (a loopback Host), which a web page that points its own name at 127.0.0.1 (DNS
-rebinding) cannot do.
+This module reads the request: its turns become the runtime's `Message`s in Qwen3-VL's
+shape (`tools` declared in the system turn as Qwen3-VL's chat template does, earlier tool
+calls and results written back as `<tool_call>` and `<tool_response>`), its settings a
+`Sampling`. `chat_reply` tells the answer, whole or streamed; `chat_format` is the wire
+format. A runtime whose `generate` takes `on_text` (the local one) is streamed as it writes;
+any other once its answer is whole.
+
+A request that does not fit gets a 400 whose message says which field and why; errors come
+back in OpenAI's shape, `{"error": {"message": ...}}`. It fetches no URLs: only `data:`
+images are accepted. One request runs the model at a time. With an API key set, every
+request must carry `Authorization: Bearer <key>` (compared in constant time); without one
+the server is for this machine alone, so a request must name it (a loopback Host), which a
+web page that points its own name at 127.0.0.1 (DNS rebinding) cannot do.
 """
 
 from __future__ import annotations
@@ -21,22 +28,39 @@ from __future__ import annotations
 import base64
 import binascii
 import hmac
+import inspect
 import io
 import threading
 import time
-import uuid
-from collections.abc import Mapping, Sequence
-from typing import Annotated, Any, Literal
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
-from pydantic import BaseModel, BeforeValidator, Field, field_validator
+from fastapi.responses import JSONResponse, StreamingResponse
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from screenpilot.models.runtime import Message, ModelRuntimeError, Runtime, Sampling, check_image
+from screenpilot.models.prompts import tools_system_prompt
+from screenpilot.models.runtime import (
+    Generation,
+    Message,
+    ModelRuntimeError,
+    Runtime,
+    Sampling,
+    check_image,
+)
 from screenpilot.version import __version__
+from screenpilot.web.chat_format import (
+    ChatCompletion,
+    ChatMessage,
+    ChatRequest,
+    ErrorReply,
+    ModelCard,
+    ModelList,
+    TextPart,
+)
+from screenpilot.web.chat_reply import Generating, Reply
 from screenpilot.web.security import host_name, is_loopback_name
 from screenpilot.web.serving import BackgroundServer
 
@@ -46,126 +70,6 @@ MAX_BODY = 64 * 1024 * 1024
 
 class BadRequestError(ValueError):
     """The request cannot be served; the message goes back to the client."""
-
-
-# --- what a client sends ---------------------------------------------------------------------
-
-
-class TextPart(BaseModel):
-    type: Literal["text"]
-    text: str = ""
-
-
-class ImageURL(BaseModel):
-    url: str = Field("", description="A `data:image/...;base64,` URL; nothing is fetched.")
-
-    @field_validator("url")
-    @classmethod
-    def _only_data(cls, url: str) -> str:
-        if not url.startswith("data:image/"):
-            raise ValueError("only data: image URLs are accepted (this server fetches nothing)")
-        return url
-
-
-class ImagePart(BaseModel):
-    type: Literal["image_url"]
-    image_url: ImageURL
-
-
-Part = Annotated[TextPart | ImagePart, Field(discriminator="type")]
-
-
-def _as_parts(content: object) -> object:
-    """Plain text is one text part: one shape to check, and to name in an error."""
-    return [{"type": "text", "text": content}] if isinstance(content, str) else content
-
-
-class ChatMessage(BaseModel):
-    role: Literal["system", "user", "assistant"]
-    content: Annotated[
-        list[Part], BeforeValidator(_as_parts, json_schema_input_type=str | list[Part])
-    ] = Field(description="Text, or a list of text and image parts.")
-
-
-class ChatRequest(BaseModel):
-    """A chat completion request; fields this server does not use are ignored."""
-
-    model: str | None = Field(None, description="Ignored: the server has one model.")
-    messages: list[ChatMessage] = Field(min_length=1)
-    temperature: float | None = None
-    top_p: float | None = None
-    top_k: int | None = None
-    max_tokens: int | None = None
-    max_completion_tokens: int | None = None
-    logprobs: bool | None = None
-    chat_template_kwargs: dict[str, Any] | None = Field(
-        None, description="vLLM's; `enable_thinking` opens the answer with <think>."
-    )
-
-
-#: The request fields that become `Sampling`: an error in one is called a sampling error.
-_SAMPLING_FIELDS = frozenset(
-    {"temperature", "top_p", "top_k", "max_tokens", "max_completion_tokens"}
-)
-
-
-# --- what it answers -------------------------------------------------------------------------
-
-
-class ModelCard(BaseModel):
-    id: str
-    object: Literal["model"] = "model"
-    owned_by: str = "screenpilot"
-
-
-class ModelList(BaseModel):
-    object: Literal["list"] = "list"
-    data: list[ModelCard]
-
-
-class AssistantMessage(BaseModel):
-    role: Literal["assistant"] = "assistant"
-    content: str
-
-
-class TokenChance(BaseModel):
-    token: str
-    logprob: float
-    top_logprobs: list[Any] = Field(default_factory=list)
-
-
-class ChoiceLogprobs(BaseModel):
-    content: list[TokenChance]
-
-
-class Choice(BaseModel):
-    index: int = 0
-    message: AssistantMessage
-    finish_reason: Literal["stop"] = "stop"
-    logprobs: ChoiceLogprobs | None = Field(None, description="Only when asked for.")
-
-
-class Usage(BaseModel):
-    prompt_tokens: int
-    completion_tokens: int
-    total_tokens: int
-
-
-class ChatCompletion(BaseModel):
-    id: str
-    object: Literal["chat.completion"] = "chat.completion"
-    created: int
-    model: str
-    choices: list[Choice]
-    usage: Usage
-
-
-class ErrorBody(BaseModel):
-    message: str
-
-
-class ErrorReply(BaseModel):
-    error: ErrorBody
 
 
 # --- from the request to the runtime ---------------------------------------------------------
@@ -186,14 +90,45 @@ def _image(url: str) -> Any:
     return image.convert("RGB")
 
 
-def _messages(request: ChatRequest) -> list[Message]:
-    return [
-        Message(
-            m.role,
-            [p.text if isinstance(p, TextPart) else _image(p.image_url.url) for p in m.content],
+def _content(message: ChatMessage) -> list[Any]:
+    return [p.text if isinstance(p, TextPart) else _image(p.image_url.url) for p in message.content]
+
+
+def _with_calls(message: ChatMessage) -> list[Any]:
+    """An assistant turn with the calls it made, written back as the model wrote them."""
+    content = _content(message)
+    for i, call in enumerate(message.tool_calls or []):
+        fn = call.function
+        content.append(
+            ("\n" if i or content else "")
+            + f'<tool_call>\n{{"name": "{fn.name}", "arguments": {fn.arguments}}}\n</tool_call>'
         )
-        for m in request.messages
-    ]
+    return content
+
+
+def _messages(request: ChatRequest, *, tools: bool) -> list[Message]:
+    """The request's turns in Qwen3-VL's shape: `developer` is a system turn, tool results are
+    `<tool_response>`s in a user turn (one turn for results in a row), and the tools are
+    declared after the first system turn's text."""
+    turns: list[Message] = []
+    for i, m in enumerate(request.messages):
+        if m.role == "tool":
+            response = ["<tool_response>\n", *_content(m), "\n</tool_response>"]
+            if i and request.messages[i - 1].role == "tool":
+                turns[-1] = Message("user", [*turns[-1].content, "\n", *response])
+            else:
+                turns.append(Message("user", response))
+        elif m.role == "assistant":
+            turns.append(Message("assistant", _with_calls(m)))
+        else:
+            turns.append(Message("system" if m.role == "developer" else m.role, _content(m)))
+    if tools and request.tools:
+        block = tools_system_prompt([t.model_dump(exclude_none=True) for t in request.tools])
+        if turns[0].role == "system":
+            turns[0] = Message("system", [*turns[0].content, "\n\n", block])
+        else:
+            turns.insert(0, Message.system(block))
+    return turns
 
 
 def _sampling(request: ChatRequest) -> Sampling:
@@ -208,6 +143,28 @@ def _sampling(request: ChatRequest) -> Sampling:
         )
     except ValueError as error:
         raise BadRequestError(f"bad sampling settings: {error}") from None
+
+
+def _check(request: ChatRequest) -> None:
+    """What the request's fields ask together, or of this server, that it cannot give."""
+    if request.n is not None and request.n != 1:
+        raise BadRequestError("`n`: this server gives one choice per request; leave out `n`")
+    if request.top_logprobs is not None and not request.logprobs:
+        raise BadRequestError("`top_logprobs` needs `logprobs`: true")
+    if request.stream_options is not None and not request.stream:
+        raise BadRequestError("`stream_options` applies only with `stream`: true")
+    if request.stop:
+        raise BadRequestError("`stop`: stop sequences are not supported here; leave `stop` out")
+    if request.tool_choice not in (None, "auto", "none"):
+        raise BadRequestError(
+            '`tool_choice`: this server cannot force a tool call; use "auto" or "none"'
+        )
+
+
+#: The request fields that become `Sampling`: an error in one is called a sampling error.
+_SAMPLING_FIELDS = frozenset(
+    {"temperature", "top_p", "top_k", "max_tokens", "max_completion_tokens"}
+)
 
 
 def _problem(errors: Sequence[Any], content_type: str) -> str:
@@ -289,6 +246,8 @@ def create_app(runtime: Runtime, *, model_name: str, api_key: str | None = None)
     )
     app.add_middleware(_Gate, api_key=api_key)
     lock = threading.Lock()  # one generation at a time: the model is not thread-safe
+    streams = "on_text" in inspect.signature(runtime.generate).parameters
+    started = int(time.time())
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, error: RequestValidationError) -> JSONResponse:
@@ -310,39 +269,47 @@ def create_app(runtime: Runtime, *, model_name: str, api_key: str | None = None)
     @app.get("/v1/models", response_model=ModelList)
     def models() -> ModelList:
         """The model this server runs."""
-        return ModelList(data=[ModelCard(id=model_name)])
+        return ModelList(data=[ModelCard(id=model_name, created=started)])
 
     @app.post(
         "/v1/chat/completions",
         response_model=ChatCompletion,
-        response_model_exclude_none=True,
-        responses={500: {"model": ErrorReply, "description": "The model failed."}},
+        responses={
+            200: {"content": {"text/event-stream": {}}, "description": "With `stream`: chunks."},
+            500: {"model": ErrorReply, "description": "The model failed."},
+        },
     )
-    def complete(request: ChatRequest) -> ChatCompletion | JSONResponse:
-        """One chat completion in OpenAI's response shape."""
-        messages, sampling = _messages(request), _sampling(request)
-        try:
+    def complete(request: ChatRequest) -> Any:
+        """One chat completion in OpenAI's response shape, or its chunks with `stream`."""
+        _check(request)
+        tools = bool(request.tools) and request.tool_choice != "none"
+        messages, sampling = _messages(request, tools=tools), _sampling(request)
+        # A Thinking checkpoint opens `<think>` whatever the request says (`LocalRuntime.thinks`).
+        thinking = sampling.thinking or bool(getattr(runtime, "thinks", False))
+        logprobs = bool(request.logprobs)
+
+        def generate(on_text: Callable[[str], None] | None) -> Generation:
+            extra = {"on_text": on_text} if on_text is not None else {}
             with lock:
-                result = runtime.generate(messages, sampling, logprobs=bool(request.logprobs))
+                return runtime.generate(messages, sampling, logprobs=logprobs, **extra)
+
+        reply = Reply(model_name, thinking=thinking, tools=tools, top=request.top_logprobs or 0)
+        if request.stream:
+            run = Generating(generate, streams=streams)
+            run.start()
+            first = run.events.get()  # the first words; a failure before them is still a 500
+            if isinstance(first, BaseException):
+                return _error(500, f"{type(first).__name__}: {first}")
+            include_usage = bool(request.stream_options and request.stream_options.include_usage)
+            return StreamingResponse(
+                reply.events(run, first, include_usage=include_usage),
+                media_type="text/event-stream",
+                headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+            )
+        try:
+            return reply.whole(generate(None))
         except Exception as error:  # the model failed: the client must hear it
             return _error(500, f"{type(error).__name__}: {error}")
-        chances = None
-        if result.tokens is not None:
-            chances = ChoiceLogprobs(
-                content=[TokenChance(token=t.text, logprob=t.logprob) for t in result.tokens]
-            )
-        generated = len(result.tokens or [])
-        return ChatCompletion(
-            id=f"chatcmpl-{uuid.uuid4().hex[:16]}",
-            created=int(time.time()),
-            model=model_name,
-            choices=[Choice(message=AssistantMessage(content=result.raw), logprobs=chances)],
-            usage=Usage(
-                prompt_tokens=result.prompt_tokens,
-                completion_tokens=generated,
-                total_tokens=result.prompt_tokens + generated,
-            ),
-        )
 
     return app
 
