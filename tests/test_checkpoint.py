@@ -4,6 +4,7 @@ and the checks made before any weight is read."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import socket
 import subprocess
@@ -230,3 +231,49 @@ def test_a_thinking_checkpoint_thinks_without_being_told(tiny_qwen: Path, tmp_pa
     assert (
         thinker.generate(hello, few).prompt_tokens == plain.generate(hello, few).prompt_tokens + 2
     )
+
+
+@pytest.mark.integration
+def test_weights_of_another_shape_are_refused_by_name(tiny_qwen: Path, tmp_path: Path) -> None:
+    from screenpilot.models.local import LocalRuntime
+
+    for item in tiny_qwen.iterdir():
+        (tmp_path / item.name).write_bytes(item.read_bytes())
+    config = json.loads((tmp_path / "config.json").read_text())
+    config["text_config"]["intermediate_size"] *= 2  # the saved MLPs are half as wide
+    (tmp_path / "config.json").write_text(json.dumps(config))
+    with pytest.raises(ModelRuntimeError, match=r"does not load whole.*of another shape.*mlp"):
+        LocalRuntime(tmp_path)
+
+
+@pytest.mark.integration
+def test_the_grounder_gives_a_thinking_checkpoint_room_to_think(
+    tiny_qwen: Path, tmp_path: Path
+) -> None:
+    import numpy as np
+
+    from screenpilot.models.grounder import Qwen3VLGrounder
+    from screenpilot.models.local import LocalRuntime
+    from screenpilot.models.parsing import ModelParseError
+    from screenpilot.models.runtime import Sampling
+    from screenpilot.perception.geometry import ScreenGeometry
+    from screenpilot.perception.screenshot import Screenshot
+
+    for item in tiny_qwen.iterdir():
+        (tmp_path / item.name).write_bytes(item.read_bytes())
+    (tmp_path / "chat_template.jinja").write_text(_THINKING_TEMPLATE)
+    shot = Screenshot(np.zeros((400, 640, 3), np.uint8), ScreenGeometry.for_screen(640, 400), 0)
+    asked: list[Sampling] = []
+    for source in (tiny_qwen, tmp_path):
+        runtime = LocalRuntime(source)
+        real = runtime.generate
+
+        def spy(messages: Any, sampling: Sampling, real: Any = real, **options: Any) -> Any:
+            asked.append(sampling)
+            return real(messages, Sampling(max_new_tokens=4), **options)  # a short random try
+
+        runtime.generate = spy  # type: ignore[method-assign,assignment]
+        grounder = Qwen3VLGrounder(runtime, zoom=False, thinking_tokens=1000)
+        with contextlib.suppress(ModelParseError):  # a random model's answer holds no box
+            grounder.ground(shot, "the OK button")
+    assert [s.max_new_tokens for s in asked] == [96, 96 + 1000]

@@ -402,6 +402,9 @@ def test_bad_requests_are_400s_that_say_why(serve: Any) -> None:
         ({"top_logprobs": 2}, "`top_logprobs` needs `logprobs`: true"),
         ({"stop": "\n"}, "stop sequences are not supported"),
         ({"tool_choice": "required", "tools": [WEATHER]}, "cannot force a tool call"),
+        ({"max_tokens": 10**9}, "at most 40960 answer tokens"),
+        ({"max_tokens": 0}, "bad sampling settings"),
+        ({"top_p": 0}, "bad sampling settings"),  # 0 is no default: it is refused
     ]
     for extra, sentence in cases:
         with pytest.raises(openai.BadRequestError, match=sentence) as refused:
@@ -567,3 +570,53 @@ def test_the_tiny_model_streamed_and_whole_say_the_same(
     assert streamed["chunks"] > 4 and streamed["finish"] == ["length"]
     assert streamed["usage"].completion_tokens == 12
     assert streamed["usage"].prompt_tokens == whole.usage.prompt_tokens
+
+
+def test_zero_settings_are_kept_not_taken_for_defaults(serve: Any) -> None:
+    runtime = Scripted("Hi.")
+    client = serve(runtime)
+    client.chat.completions.create(model="scripted", messages=HI, temperature=0, max_tokens=7)
+    sampling = runtime.sent[0][1]
+    assert sampling.greedy and sampling.max_new_tokens == 7
+
+
+def test_too_many_images_are_refused_before_any_is_decoded(serve: Any) -> None:
+    runtime = Scripted()
+    client = serve(runtime)
+    pixel = "data:image/png;base64,not-even-decoded"
+    parts = [{"type": "image_url", "image_url": {"url": pixel}} for _ in range(9)]
+    with pytest.raises(openai.BadRequestError, match="9 images in one request; at most 8"):
+        client.chat.completions.create(
+            model="scripted", messages=[{"role": "user", "content": parts}]
+        )
+    assert runtime.sent == []
+
+
+def test_earlier_calls_are_written_back_as_json_whatever_their_name(serve: Any) -> None:
+    runtime = Scripted("ok")
+    client = serve(runtime)
+
+    def history(name: str, arguments: str) -> list[Any]:
+        call = {"id": "c1", "type": "function", "function": {"name": name, "arguments": arguments}}
+        return [*HI, {"role": "assistant", "content": None, "tool_calls": [call]}]
+
+    client.chat.completions.create(model="scripted", messages=history('a"b', '{"x": 1}'))
+    written = _text(runtime.sent[0][0][1])
+    assert json.loads(written.split("\n")[1]) == {"name": 'a"b', "arguments": {"x": 1}}
+    with pytest.raises(openai.BadRequestError, match="must be a JSON object"):
+        client.chat.completions.create(model="scripted", messages=history("f", "not json"))
+
+
+def test_a_runtime_that_says_it_streams_is_streamed_through_a_wrapper(serve: Any) -> None:
+    inner = Scripted("Hello there.")
+
+    class Wrapped:  # forwards everything: its signature names no on_text
+        streams = True
+
+        def generate(self, *args: Any, **options: Any) -> Generation:
+            return inner.generate(*args, **options)
+
+    client = serve(Wrapped())
+    chunks = list(client.chat.completions.create(model="scripted", messages=HI, stream=True))
+    texts = [c.choices[0].delta.content for c in chunks if c.choices and c.choices[0].delta.content]
+    assert len(texts) > 1 and "".join(texts) == "Hello there."  # in pieces, as written

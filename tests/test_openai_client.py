@@ -17,7 +17,14 @@ from PIL import Image
 
 from screenpilot.errors import EnvironmentLostError, ModelUnavailableError
 from screenpilot.models.openai_client import OpenAIRuntime, RetryPolicy
-from screenpilot.models.runtime import GREEDY, Generation, Message, ModelRuntimeError, Sampling
+from screenpilot.models.runtime import (
+    GREEDY,
+    TOP_LOGPROBS,
+    Generation,
+    Message,
+    ModelRuntimeError,
+    Sampling,
+)
 from screenpilot.perception.geometry import Size
 from screenpilot.perception.sizing import VisualBudget
 from screenpilot.web.model_server import ModelServer
@@ -87,7 +94,7 @@ def test_the_request_carries_the_image_as_a_png_data_url_and_every_sampling_fiel
         "top_p": 0.9,
         "top_k": 20,
         "logprobs": True,
-        "top_logprobs": 5,
+        "top_logprobs": TOP_LOGPROBS,
         "chat_template_kwargs": {"enable_thinking": True},
     }
     system, user = messages

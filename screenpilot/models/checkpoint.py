@@ -137,8 +137,10 @@ def load_weights(
             attn_implementation=attention,
             device_map=device_map,
             output_loading_info=True,
+            # Reported (and refused below, by name) rather than raised as a bare RuntimeError.
+            ignore_mismatched_sizes=True,
         )
-    except (OSError, ValueError, ImportError) as error:
+    except (OSError, ValueError, ImportError, RuntimeError) as error:
         raise ModelRuntimeError(f"cannot load the model {source!r}: {error}") from None
     refuse_partial(source, info)
     return model

@@ -9,12 +9,12 @@ answer, mapped back to the screen through the crop's geometry.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from screenpilot.models.confidence import coordinate_confidence
 from screenpilot.models.parsing import GroundedRegion, parse_grounding
 from screenpilot.models.prompts import grounding_prompt
-from screenpilot.models.runtime import Generation, Message, Runtime, Sampling
+from screenpilot.models.runtime import THINKING_TOKENS, Generation, Message, Runtime, Sampling
 from screenpilot.perception.geometry import ModelBox, ScreenBox, ScreenGeometry, ScreenPoint
 from screenpilot.perception.screenshot import Screenshot
 from screenpilot.perception.sizing import VisualBudget
@@ -53,12 +53,23 @@ class Qwen3VLGrounder:
         min_confidence: float = 0.8,
         zoom: bool = True,
         max_new_tokens: int = 96,
+        thinking_tokens: int = THINKING_TOKENS,
     ) -> None:
         self.runtime = runtime
         self.budget = budget or VisualBudget()
         self.min_confidence = min_confidence
         self.zoom = zoom
         self.sampling = Sampling(max_new_tokens=max_new_tokens)
+        #: Added for a Thinking checkpoint (the runtime's `thinks`): its box comes after its
+        #: reasoning, which 96 tokens would cut off.
+        self.thinking_tokens = thinking_tokens
+
+    def _sampling(self) -> Sampling:
+        if not getattr(self.runtime, "thinks", False):
+            return self.sampling
+        return replace(
+            self.sampling, max_new_tokens=self.sampling.max_new_tokens + self.thinking_tokens
+        )
 
     def ground(self, screenshot: Screenshot, description: str) -> ModelGrounding:
         """The box of `description` on this screenshot. Raises ModelParseError when the
@@ -99,7 +110,7 @@ class Qwen3VLGrounder:
         )
         image = image.resize((geometry.image.width, geometry.image.height))
         answer: Generation = self.runtime.generate(
-            [Message.user(image, grounding_prompt(description))], self.sampling, logprobs=True
+            [Message.user(image, grounding_prompt(description))], self._sampling(), logprobs=True
         )
         region: GroundedRegion = parse_grounding(answer.text)[0]
         box = region.box or ModelBox(

@@ -36,6 +36,9 @@ DEFAULT_MODEL = "Qwen/Qwen3-VL-4B-Instruct"
 class LocalRuntime:
     """A Qwen3-VL checkpoint loaded into this process."""
 
+    #: `generate` hears the answer as it is written (`on_text`): serve-model streams it.
+    streams = True
+
     def __init__(
         self,
         source: str | Path = DEFAULT_MODEL,

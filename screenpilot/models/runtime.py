@@ -68,9 +68,13 @@ class Sampling:
 GREEDY = Sampling()
 
 
-#: Alternatives kept per generated token when log-probabilities are asked (OpenAI's
-#: `top_logprobs` allows up to 20).
-TOP_LOGPROBS = 5
+#: Alternatives kept per generated token when log-probabilities are asked: OpenAI's most for
+#: `top_logprobs`, and vLLM's default `max_logprobs`.
+TOP_LOGPROBS = 20
+#: Answer tokens added when the model thinks before it answers: Qwen3-VL's Thinking
+#: checkpoints reason for one to several thousand tokens over a screenshot, and an answer
+#: cut off inside its `<think>` holds no action or box at all.
+THINKING_TOKENS = 8192
 #: Why generation ended: the model closed its turn, or it ran into `max_new_tokens`.
 FinishReason = Literal["stop", "length"]
 

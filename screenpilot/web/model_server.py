@@ -30,6 +30,7 @@ import binascii
 import hmac
 import inspect
 import io
+import json
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -66,6 +67,12 @@ from screenpilot.web.serving import BackgroundServer
 
 #: Largest request body accepted (several 1080p PNG screenshots fit easily).
 MAX_BODY = 64 * 1024 * 1024
+#: Most images in one request (vLLM's `--limit-mm-per-prompt` idea): each decodes to up to
+#: hundreds of MB before the model sees it, so a small body of flat PNGs must not hold many.
+MAX_IMAGES = 8
+#: Most answer tokens one request may ask for: a Thinking checkpoint's longest answers fit,
+#: and no request holds the model for ever.
+MAX_ANSWER_TOKENS = 40960
 
 
 class BadRequestError(ValueError):
@@ -99,10 +106,16 @@ def _with_calls(message: ChatMessage) -> list[Any]:
     content = _content(message)
     for i, call in enumerate(message.tool_calls or []):
         fn = call.function
-        content.append(
-            ("\n" if i or content else "")
-            + f'<tool_call>\n{{"name": "{fn.name}", "arguments": {fn.arguments}}}\n</tool_call>'
-        )
+        try:
+            arguments = json.loads(fn.arguments)
+        except ValueError:
+            arguments = None
+        if not isinstance(arguments, dict):
+            raise BadRequestError(
+                f"`tool_calls`: the arguments of {fn.name!r} must be a JSON object as a string"
+            )
+        said = json.dumps({"name": fn.name, "arguments": arguments}, ensure_ascii=False)
+        content.append(("\n" if i or content else "") + f"<tool_call>\n{said}\n</tool_call>")
     return content
 
 
@@ -134,10 +147,10 @@ def _messages(request: ChatRequest, *, tools: bool) -> list[Message]:
 def _sampling(request: ChatRequest) -> Sampling:
     try:
         return Sampling(
-            temperature=request.temperature or 0.0,
-            top_p=request.top_p or 1.0,
+            temperature=0.0 if request.temperature is None else request.temperature,
+            top_p=1.0 if request.top_p is None else request.top_p,
             top_k=request.top_k,
-            max_new_tokens=request.max_tokens or request.max_completion_tokens or 256,
+            max_new_tokens=_first(request.max_tokens, request.max_completion_tokens, 256),
             # vLLM's switch for templates that can think; here it opens the answer with <think>.
             thinking=bool((request.chat_template_kwargs or {}).get("enable_thinking")),
         )
@@ -145,8 +158,20 @@ def _sampling(request: ChatRequest) -> Sampling:
         raise BadRequestError(f"bad sampling settings: {error}") from None
 
 
+def _first(*values: int | None) -> int:
+    return next(v for v in values if v is not None)
+
+
 def _check(request: ChatRequest) -> None:
     """What the request's fields ask together, or of this server, that it cannot give."""
+    asked = _first(request.max_tokens, request.max_completion_tokens, 0)
+    if asked > MAX_ANSWER_TOKENS:
+        raise BadRequestError(
+            f"bad sampling settings: at most {MAX_ANSWER_TOKENS} answer tokens, not {asked}"
+        )
+    images = sum(1 for m in request.messages for p in m.content if not isinstance(p, TextPart))
+    if images > MAX_IMAGES:
+        raise BadRequestError(f"{images} images in one request; at most {MAX_IMAGES}")
     if request.n is not None and request.n != 1:
         raise BadRequestError("`n`: this server gives one choice per request; leave out `n`")
     if request.top_logprobs is not None and not request.logprobs:
@@ -246,7 +271,10 @@ def create_app(runtime: Runtime, *, model_name: str, api_key: str | None = None)
     )
     app.add_middleware(_Gate, api_key=api_key)
     lock = threading.Lock()  # one generation at a time: the model is not thread-safe
-    streams = "on_text" in inspect.signature(runtime.generate).parameters
+    # A runtime says it streams (`streams`), or its `generate` takes `on_text` by name.
+    streams = bool(getattr(runtime, "streams", False)) or (
+        "on_text" in inspect.signature(runtime.generate).parameters
+    )
     started = int(time.time())
 
     @app.exception_handler(RequestValidationError)
