@@ -19,6 +19,7 @@ from screenpilot.perception.sizing import VisualBudget
 from screenpilot.policies.base import Policy
 
 if TYPE_CHECKING:
+    from screenpilot.models.families import Family
     from screenpilot.models.prompts import PromptFile
 
 POLICIES = ("rules", "native", "planned")
@@ -61,6 +62,18 @@ def choose_policy(name: str | None, *, has_model: bool) -> str:
     if chosen != "rules" and not has_model:
         raise _bad("policy", f"the {chosen} policy needs a model (a hub id, folder or server)")
     return chosen
+
+
+def choose_family(name: str | None, model: str | None, server: str | None) -> Family:
+    """The model family a run speaks (`run --family`): the one named, else the one the
+    model's name or its local checkpoint's config says (`families.detect_family`)."""
+    from screenpilot.models.families import FAMILIES, detect_family, family_named
+
+    if name is None:
+        return family_named(detect_family(model, server=server))
+    if name not in FAMILIES:
+        raise _bad("family", f"{name!r} is not one of {', '.join(FAMILIES)}")
+    return family_named(name)
 
 
 def read_prompt_file(path: Path, policy: str) -> PromptFile:
@@ -123,9 +136,13 @@ def make_policy(
     thinking_tokens: int | None = None,
     budget: VisualBudget | None = None,
     prompt: PromptFile | None = None,
+    family: Family | None = None,
 ) -> Policy:
     """The named policy (see `choose_policy`) with the model settings a person chose and,
-    for a model policy, their own prompt text (`read_prompt_file`)."""
+    for a model policy, their own prompt text (`read_prompt_file`). The native policy
+    speaks `family` (`choose_family`; Qwen3-VL when None); give the runtime the budget
+    `family.visual_budget` makes, so a server sends the screenshot at the size the
+    family's answers are measured on."""
     if name == "rules":
         from screenpilot.policies.rules import RulesPolicy
 
@@ -142,6 +159,8 @@ def make_policy(
         settings["thinking_tokens"] = thinking_tokens
     if name == "native":
         tool: ToolName = "mobile_use" if phone else "computer_use"
+        if family is not None:
+            settings["family"] = family
         return NativePolicy(runtime, tool=tool, **settings)
     if name == "planned":
         return PlannedPolicy(runtime, device="phone" if phone else "desktop computer", **settings)

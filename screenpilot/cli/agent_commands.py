@@ -35,7 +35,10 @@ DEMO_INSTRUCTION = (
 
 Output = Annotated[Path, typer.Option("--output", "-o", help="Folder for run records.")]
 DeviceOpt = Annotated[str, typer.Option(help="desktop, android or android:SERIAL.")]
-ModelOpt = Annotated[str | None, typer.Option(help="Local Qwen3-VL: hub id or folder.")]
+ModelOpt = Annotated[
+    str | None,
+    typer.Option(help="Local Qwen3-VL: hub id or folder. With --server: the served model's name."),
+]
 ServerOpt = Annotated[str | None, typer.Option(help="OpenAI-compatible server URL (…/v1).")]
 ModelTimeoutOpt = Annotated[
     float,
@@ -46,6 +49,17 @@ ModelTimeoutOpt = Annotated[
     ),
 ]
 PolicyOpt = Annotated[str | None, typer.Option(help="rules, native or planned.")]
+FamilyOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--family",
+        metavar="NAME",
+        help="What the model is, for the native policy: qwen3-vl (tool calls, 0..1000), "
+        "qwen2.5-vl (tool calls in pixels of the resized screenshot; serve it with --server) "
+        "or ui-tars (UI-TARS-1.5's Thought/Action text). Found from the model's name, or a "
+        "local checkpoint's config, when not given.",
+    ),
+]
 DryRunOpt = Annotated[bool, typer.Option(help="Plan and record, run nothing.")]
 YesOpt = Annotated[bool, typer.Option("--yes", help="Confirm risky actions without asking.")]
 NoReportOpt = Annotated[
@@ -258,6 +272,7 @@ def run(
     server: ServerOpt = None,
     model_timeout: ModelTimeoutOpt = 120.0,
     policy: PolicyOpt = None,
+    family: FamilyOpt = None,
     max_steps: Annotated[int, typer.Option(min=1, help="Stop after this many steps.")] = 40,
     temperature: TemperatureOpt = 0.0,
     thinking: ThinkingOpt = False,
@@ -273,6 +288,7 @@ def run(
     the rules policy; with one, --prompt-file swaps in your own prompt text."""
     from screenpilot.agent.assembly import (
         check_device_spec,
+        choose_family,
         choose_policy,
         make_policy,
         read_prompt_file,
@@ -289,9 +305,12 @@ def run(
             read_instruction(instruction)  # refuse what cannot be read before touching anything
         # A bad prompt file is told before a model loads.
         prompt = read_prompt_file(prompt_file, chosen) if prompt_file is not None else None
+        speaks = choose_family(family, model, server)
     if chosen == "rules" and not (model or server):
         out.print("no model configured: using the rules policy (plain instructions)")
-    budget = VisualBudget(max_tokens=visual_tokens)
+    # Sized by the family's patch, for the runtime too: a server must send the screenshot
+    # at the size the family's pixel answers are measured on.
+    budget = speaks.visual_budget(VisualBudget(max_tokens=visual_tokens))
     runtime = (
         load_runtime(model, server, budget, timeout=model_timeout) if chosen != "rules" else None
     )
@@ -304,6 +323,7 @@ def run(
         thinking_tokens=thinking_tokens,
         budget=budget,
         prompt=prompt,
+        family=speaks,
     )
     _finish(
         _drive(
@@ -391,7 +411,12 @@ def evaluate(
     Prints every run, then tasks and runs passed per program and overall."""
     from rich.table import Table
 
-    from screenpilot.agent.assembly import check_device_spec, choose_policy, make_policy
+    from screenpilot.agent.assembly import (
+        check_device_spec,
+        choose_family,
+        choose_policy,
+        make_policy,
+    )
     from screenpilot.agent.evaluation import (
         as_json,
         load_suite,
@@ -401,6 +426,7 @@ def evaluate(
     )
     from screenpilot.devices.virtual_display import wait_for_window
     from screenpilot.perception.ocr import RapidOcr, ScreenReader
+    from screenpilot.perception.sizing import VisualBudget
     from screenpilot.policies.scripted import ScriptedPolicy, load_task
 
     modes = {"a11y": ["a11y"], "ocr": ["ocr"], "both": ["a11y", "ocr"]}.get(
@@ -418,13 +444,21 @@ def evaluate(
         if not select_runs(tasks, programs=only or (), names=task or ()):
             raise InvalidInputError("only", [("", "no task of the suite is selected")])
         chosen = choose_policy(policy, has_model=bool(model or server))
-    runtime = load_runtime(model, server, timeout=model_timeout) if chosen != "rules" else None
+        speaks = choose_family(None, model, server)
+    # Another family than Qwen3-VL names pixels of the screenshot as sent: the runtime must
+    # send it at the size the policy measures on.
+    budget = None
+    if speaks.name != "qwen3-vl":
+        budget = speaks.visual_budget(VisualBudget(max_tokens=1280))
+    runtime = (
+        load_runtime(model, server, budget, timeout=model_timeout) if chosen != "rules" else None
+    )
 
     def policy_for(fields: dict[str, Any]) -> Any:
         if "task" in fields:
             path = Path(fields["suite"]) / str(fields["task"]).format(**fields)
             return ScriptedPolicy(load_task(path))
-        return make_policy(chosen, runtime, device=device)
+        return make_policy(chosen, runtime, device=device, family=speaks, budget=budget)
 
     def device_for(mode: str) -> Any:
         if device == "desktop" and mode == "ocr":

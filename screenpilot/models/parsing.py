@@ -165,6 +165,18 @@ def json_values(text: str) -> list[Any]:
 
 def parse_tool_calls(text: str) -> list[ToolCall]:
     """The tool calls of an answer, validated against the tool declarations."""
+    parsed = []
+    for call in raw_tool_calls(text):
+        try:
+            parsed.append(parse_tool_call(call))
+        except InvalidInputError as error:
+            raise ModelParseError(str(error), text) from None
+    return parsed
+
+
+def raw_tool_calls(text: str) -> list[dict[str, Any]]:
+    """The tool calls of an answer as read (objects with a `name`), not yet validated: a
+    family whose coordinates are not in the 0..1000 frame maps them first (`families`)."""
     _, answer = split_thinking(text)
     blocks = [m.group(1) for m in _TOOL_CALL.finditer(answer)]
     sources = blocks or [m.group(1) for m in _FENCE.finditer(answer)] or [answer]
@@ -179,13 +191,7 @@ def parse_tool_calls(text: str) -> list[ToolCall]:
     calls = [c for c in candidates if isinstance(c, dict) and "name" in c]
     if not calls:
         raise ModelParseError("no tool call in the answer", text)
-    parsed = []
-    for call in calls:
-        try:
-            parsed.append(parse_tool_call(call))
-        except InvalidInputError as error:
-            raise ModelParseError(str(error), text) from None
-    return parsed
+    return calls
 
 
 @dataclass(frozen=True)

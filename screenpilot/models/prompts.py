@@ -56,14 +56,27 @@ _MOBILE_ACTIONS = {
     "system_button": "press a system button",
     "wait": "wait some seconds for the screen to change",
     "terminate": "stop and report whether the task succeeded",
+    # Not in Qwen3-VL's declaration; Qwen2.5-VL's phone tool has it (`families`).
+    "open": "open the app named in `text`",
 }
 
 
-def tool_declaration(tool: ToolName) -> dict[str, Any]:
-    """The OpenAI-style function declaration of a tool, as it goes inside <tools>."""
+def tool_declaration(
+    tool: ToolName,
+    *,
+    resolution: tuple[int, int] | None = None,
+    actions: Sequence[str] | None = None,
+) -> dict[str, Any]:
+    """The OpenAI-style function declaration of a tool, as it goes inside <tools>.
+
+    By default it is Qwen3-VL's: the screen is the tool's model frame (1000x1000, 999x999)
+    and every action the tool has is offered. Another family of the same tool format
+    (`families`) states its own `resolution` (width, height) and offers only its `actions`.
+    """
     scale = TOOL_SCALE[tool]
+    width, height = resolution or (scale, scale)
     if tool == "computer_use":
-        actions, enum = _COMPUTER_ACTIONS, list(COMPUTER_USE_ACTIONS)
+        every, enum = _COMPUTER_ACTIONS, list(COMPUTER_USE_ACTIONS)
         intro = "Operate a computer with mouse and keyboard, looking at screenshots."
         params: dict[str, Any] = {
             "keys": {"description": "Keys for action=key.", "type": "array"},
@@ -77,7 +90,7 @@ def tool_declaration(tool: ToolName) -> dict[str, Any]:
                        "enum": ["success", "failure"]},
         }  # fmt: skip
     else:
-        actions, enum = _MOBILE_ACTIONS, list(MOBILE_USE_ACTIONS)
+        every, enum = _MOBILE_ACTIONS, list(MOBILE_USE_ACTIONS)
         intro = "Operate a touch-screen phone, looking at screenshots."
         params = {
             "coordinate": {"description": "(x, y) on the screen, for click, long_press and swipe.",
@@ -91,12 +104,14 @@ def tool_declaration(tool: ToolName) -> dict[str, Any]:
             "status": {"description": "For action=terminate.", "type": "string",
                        "enum": ["success", "failure"]},
         }  # fmt: skip
-    described = "\n".join(f"* `{name}`: {text}." for name, text in actions.items())
+    if actions is not None:
+        enum = list(actions)
+    described = "\n".join(f"* `{name}`: {every[name]}." for name in enum)
     return {
         "type": "function",
         "function": {
             "name": tool,
-            "description": f"{intro}\n* The screen's resolution is {scale}x{scale}.\n"
+            "description": f"{intro}\n* The screen's resolution is {width}x{height}.\n"
             "* Aim at the middle of what you click.",
             "parameters": {
                 "properties": {
@@ -162,12 +177,13 @@ class PastStep:
 
     `said` is the model's own Action sentence (or, for a step it did not describe, one of
     ours); `call` the tool call in the tool's vocabulary, coordinates as whole numbers in
-    its frame (None when the tool cannot express the step); `result` how it went.
+    its frame (None when the tool cannot express the step), or, for a family that answers
+    in action text rather than JSON (UI-TARS), that text; `result` how it went.
     """
 
     number: int
     said: str
-    call: dict[str, Any] | None
+    call: dict[str, Any] | str | None
     result: str
 
 
@@ -177,7 +193,12 @@ def history_text(steps: Sequence[PastStep]) -> str:
     the first."""
     lines = []
     for step in steps:
-        call = "" if step.call is None else " " + json.dumps(step.call, ensure_ascii=False)
+        if step.call is None:
+            call = ""
+        elif isinstance(step.call, str):
+            call = " " + step.call
+        else:
+            call = " " + json.dumps(step.call, ensure_ascii=False)
         lines.append(f"Step {step.number}: {step.said}{call} -> {step.result}")
     return "\n".join(lines) or "None"
 
@@ -260,7 +281,8 @@ PROMPT_PLACEHOLDERS: dict[str, str] = {
     "instruction": "the task, as it was given",
     "history": "the steps taken so far, one a line, as the built-in prompt lists them",
     "device": "what is operated: `desktop computer` or `phone`",
-    "tools": "native policy only: the tool's JSON declaration (what goes in <tools></tools>)",
+    "tools": "native policy only: the tool's JSON declaration (what goes in <tools></tools>; "
+    "for UI-TARS, its action space)",
     "actions": "planned policy only: the action types a plan may use",
 }
 # `{name}` is a placeholder and `{{name}}` the literal text `{name}`; every other brace (a

@@ -1,8 +1,11 @@
-"""Policies that ask Qwen3-VL.
+"""Policies that ask Qwen3-VL (or, natively, another model family).
 
 - `NativePolicy`: the model acts end to end through the official `computer_use` /
   `mobile_use` tool, one call per step, seeing the current screenshot and the steps so far -
-  each as its own Action sentence and tool call, in the tool's 0..1000 frame (`prompts`).
+  each as its own Action sentence and tool call, in the tool's own frame (0..1000; 0..999
+  for mobile_use; `prompts`).
+  With another `Family` (`models.families`: Qwen2.5-VL, UI-TARS-1.5) it speaks that
+  family's prompt, answer format and coordinate frame instead.
 - `PlannedPolicy`: the model writes the whole chain at once with targets in words; each
   target is grounded on the newest screenshot just before its action (accessibility,
   uiautomator or OCR - no model call), and the model is asked again only when a step fails.
@@ -14,45 +17,35 @@ Both take an optional `PromptFile`: a person's own wording in place of the built
 from __future__ import annotations
 
 import json
+import logging
 from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from PIL import Image
 
 from screenpilot.actions.targets import WindowPoint
 from screenpilot.actions.vocabulary import ACTION_TYPES, Action, Wait, parse_action
 from screenpilot.actions.wording import summary
-from screenpilot.errors import InvalidInputError, NoEquivalentError
-from screenpilot.models.parsing import ModelParseError, json_values, parse_tool_calls
+from screenpilot.errors import InvalidInputError
+from screenpilot.models.families import Family, FamilyName, family_named
+from screenpilot.models.parsing import ModelParseError, json_values
 from screenpilot.models.prompts import (
     PastStep,
     PromptFile,
     action_sentence,
-    call_sentence,
     history_text,
-    native_query,
-    tool_declaration,
-    tool_system_prompt,
 )
-from screenpilot.models.runtime import Message, Runtime, Sampling
-from screenpilot.models.tool_calls import (
-    ToolName,
-    action_to_tool_call,
-    tool_call_dict,
-    tool_call_to_action,
-)
+from screenpilot.models.runtime import THINKING_TOKENS, Message, Runtime, Sampling
+from screenpilot.models.tool_calls import ToolName
 from screenpilot.perception.geometry import ScreenBox, ScreenGeometry, ScreenPoint
 from screenpilot.perception.screenshot import Observation
 from screenpilot.perception.sizing import VisualBudget
 from screenpilot.policies.base import Outcome, Plan, Step
 
+log = logging.getLogger(__name__)
+
 _RETRY = Wait(seconds=0.5)
-#: Extra answer tokens when the model thinks before it answers (`--thinking-tokens`): Qwen3-VL's
-#: Thinking checkpoints reason for one to several thousand tokens over a screenshot, and an
-#: answer cut off inside its `<think>` holds no action at all.
-THINKING_TOKENS = 8192
 #: The placeholders each policy fills in a prompt file (see `prompts.PROMPT_PLACEHOLDERS`).
 NATIVE_PLACEHOLDERS = frozenset({"instruction", "history", "device", "tools"})
 PLANNED_PLACEHOLDERS = frozenset({"instruction", "history", "device", "actions"})
@@ -93,26 +86,28 @@ def _result(outcome: Outcome) -> str:
 
 
 def _past_step(
-    number: int, outcome: Outcome, tool: ToolName, geometry: ScreenGeometry, *, planned: bool
+    number: int,
+    outcome: Outcome,
+    tool: ToolName,
+    geometry: ScreenGeometry,
+    *,
+    planned: bool,
+    family: Family,
 ) -> PastStep:
     """A step as the model is told of it: its own Action sentence, else one of ours, and the
-    call in the tool's vocabulary, mapped back into the frame of `geometry`'s image and
-    rounded to whole numbers as the model writes them.
+    call in the tool's vocabulary (the `family`'s), mapped back into the frame of
+    `geometry`'s image and rounded to whole numbers as the model writes them.
 
     Only a step this policy `planned`, exactly as it was run, is told in its own words (its
     thought): any other - from elsewhere, or with a secret the agent masked in it - gets
     ours alone, so words the agent never masked cannot carry a secret back to the model.
     """
     step = outcome.step
-    try:
-        call: dict[str, Any] | None = _whole_numbers(
-            tool_call_dict(action_to_tool_call(step.action, tool, geometry))
-        )
-    except NoEquivalentError:
-        call = None  # a step the tool cannot express (not one the model asked for)
+    call = family.past_call(step.action, tool, geometry)
     said = action_sentence(step.thought) if planned else None
     if said is None:
-        said = call_sentence(call) if call is not None else _unplaced_words(step.action, tool)
+        label = family.tool_label(tool)
+        said = family.call_words(call) if call is not None else _unplaced_words(step.action, label)
         note = " ".join(step.thought.split()) if planned else ""
         if note:  # why the step was taken (an unusable answer, a rule), where it says so
             cut = note if len(note) <= _NOTE_CHARS else note[: _NOTE_CHARS - 3] + "..."
@@ -120,15 +115,7 @@ def _past_step(
     return PastStep(number, said, call, _result(outcome))
 
 
-def _whole_numbers(call: dict[str, Any]) -> dict[str, Any]:
-    arguments = {
-        name: [round(v) for v in value] if name in ("coordinate", "coordinate2") else value
-        for name, value in call["arguments"].items()
-    }
-    return {**call, "arguments": arguments}
-
-
-def _unplaced_words(action: Action, tool: ToolName) -> str:
+def _unplaced_words(action: Action, tool: str) -> str:
     """Our words for a step the tool has no call for, without screen pixels: pixel numbers
     in the prompt would invite pixel answers."""
     pixels = (ScreenPoint, ScreenBox, WindowPoint)
@@ -165,6 +152,11 @@ class NativePolicy:
     of its answer (kept in the step's thought) and the call, mapped back into the 0..1000
     frame of the screenshot it saw then. `prompt` replaces the built-in wording; it may hold
     {instruction}, {history}, {device} and {tools}.
+
+    `family` (a `Family` or its name) swaps in another model's prompt, answer format and
+    frame; the screenshot is then sized by that family's patch (`Family.visual_budget`),
+    and a server runtime must resize with the same budget (`assembly.make_runtime` is
+    given it) or the pixels the model names are not the pixels it was sent.
     """
 
     name = "native"
@@ -181,11 +173,22 @@ class NativePolicy:
         thinking: bool = False,
         thinking_tokens: int = THINKING_TOKENS,
         prompt: PromptFile | None = None,
+        family: Family | FamilyName = "qwen3-vl",
     ) -> None:
         if prompt is not None:
             prompt.check(NATIVE_PLACEHOLDERS, self.name)
         self.runtime, self.tool, self.prompt = runtime, tool, prompt
-        self.budget = budget or VisualBudget(max_tokens=1280)
+        self.family = family_named(family) if isinstance(family, str) else family
+        self.budget = self.family.visual_budget(budget or VisualBudget(max_tokens=1280))
+        sends = getattr(runtime, "budget", None)
+        if isinstance(sends, VisualBudget) and sends.token_side != self.budget.token_side:
+            log.warning(
+                "the runtime resizes screenshots to multiples of %d px but %s measures its "
+                "answers on multiples of %d: build the runtime with family.visual_budget(...)",
+                sends.token_side,
+                self.family.name,
+                self.budget.token_side,
+            )
         self.history_steps = history_steps
         self.answering = _Answering(512, temperature, thinking, thinking_tokens)
         # The frame each step was planned in: a step is shown in the frame of the screenshot
@@ -201,7 +204,14 @@ class NativePolicy:
         for number, outcome in enumerate(shown, start=first):
             frame = self._frame_of(outcome.step)
             past.append(
-                _past_step(number, outcome, self.tool, frame or geometry, planned=frame is not None)
+                _past_step(
+                    number,
+                    outcome,
+                    self.tool,
+                    frame or geometry,
+                    planned=frame is not None,
+                    family=self.family,
+                )
             )
         return history_text(past)
 
@@ -212,20 +222,22 @@ class NativePolicy:
     def plan(self, instruction: str, observation: Observation, history: Sequence[Outcome]) -> Plan:
         image, geometry = _screen(observation, self.budget)
         past = self.shown_history(history, geometry)
-        system, query = tool_system_prompt(self.tool), native_query(self.tool, instruction, past)
+        family, shown = self.family, geometry.image
+        system = family.system_prompt(self.tool, shown)
+        query = family.user_turn(self.tool, instruction, past)
         if self.prompt is not None:
             values = {
                 "instruction": instruction,
                 "history": past,
                 "device": "desktop computer" if self.tool == "computer_use" else "phone",
-                "tools": json.dumps(tool_declaration(self.tool), ensure_ascii=False),
+                "tools": family.tools_text(self.tool, shown),
             }
             system, query = self.prompt.turns(values, system=system, user=query)
         messages = [Message.system(system), Message.user(query, image)]
         answer = self.runtime.generate(messages, self.answering.sampling(self.runtime))
-        thought = answer.text.split("<tool_call>")[0].strip()
+        thought = family.thought(answer.text)
         try:
-            actions = [tool_call_to_action(c, geometry) for c in parse_tool_calls(answer.text)]
+            actions = family.actions(answer.text, self.tool, geometry)
         except (ModelParseError, InvalidInputError) as error:
             steps = [Step(_RETRY, thought=f"unusable answer: {error}")]
         else:
