@@ -93,3 +93,30 @@ def test_a_thinking_runtime_gets_the_thinking_budget_unasked() -> None:
     assert plain.max_new_tokens == 1024
     # No second <think> is asked for: the checkpoint's own template opens it.
     assert thinker.max_new_tokens == 1024 + 3000 and not thinker.thinking
+
+
+class LearnsToThink(Recorder):
+    """A served Thinking checkpoint: its first answer runs out inside its reasoning, and
+    shows the client that it thinks."""
+
+    def generate(self, messages: Any, sampling: Sampling = GREEDY, **_: Any) -> Generation:
+        self.asked.append(sampling)
+        if not self.thinks:
+            self.thinks = True
+            return Generation(
+                text="", raw="I look at the", thinking="I look at the", finish_reason="length"
+            )
+        return Generation.from_raw("[]")
+
+
+def test_a_first_answer_cut_off_inside_its_reasoning_is_asked_again_with_room() -> None:
+    runtime = LearnsToThink()
+    policy = make_policy("planned", runtime, thinking_tokens=3000)
+    screen = Observation(
+        Screenshot(np.zeros((720, 1280, 3), np.uint8), ScreenGeometry.for_screen(1280, 720), 0.0)
+    )
+    plan = policy.plan("open settings", screen, [])
+    assert [s.max_new_tokens for s in runtime.asked] == [1024, 1024 + 3000]
+    assert plan.model_calls == 2
+    policy.plan("open settings", screen, [])  # from then on, one call with the budget
+    assert [s.max_new_tokens for s in runtime.asked][2:] == [1024 + 3000]

@@ -36,7 +36,7 @@ from screenpilot.models.prompts import (
     action_sentence,
     history_text,
 )
-from screenpilot.models.runtime import THINKING_TOKENS, Message, Runtime, Sampling
+from screenpilot.models.runtime import THINKING_TOKENS, Generation, Message, Runtime, Sampling
 from screenpilot.models.tool_calls import ToolName
 from screenpilot.perception.geometry import ScreenBox, ScreenGeometry, ScreenPoint
 from screenpilot.perception.screenshot import Observation
@@ -79,6 +79,17 @@ class _Answering:
             max_new_tokens=self.answer_tokens + extra,
             thinking=self.thinking,
         )
+
+    def ask(self, runtime: Runtime, messages: list[Message]) -> tuple[Generation, int]:
+        """The runtime's answer and the calls it took. A served Thinking checkpoint is known
+        only from an answer; when that first answer ran out of tokens inside its reasoning,
+        it is asked once more, now with the thinking budget."""
+        sampling = self.sampling(runtime)
+        answer = runtime.generate(messages, sampling)
+        again = self.sampling(runtime)
+        if answer.finish_reason == "length" and again.max_new_tokens > sampling.max_new_tokens:
+            return runtime.generate(messages, again), 2
+        return answer, 1
 
 
 def _result(outcome: Outcome) -> str:
@@ -234,7 +245,7 @@ class NativePolicy:
             }
             system, query = self.prompt.turns(values, system=system, user=query)
         messages = [Message.system(system), Message.user(query, image)]
-        answer = self.runtime.generate(messages, self.answering.sampling(self.runtime))
+        answer, calls = self.answering.ask(self.runtime, messages)
         thought = family.thought(answer.text)
         try:
             actions = family.actions(answer.text, self.tool, geometry)
@@ -243,7 +254,7 @@ class NativePolicy:
         else:
             steps = [Step(a, thought=thought) for a in actions]
         self._frames.extend((step, geometry) for step in steps)
-        return Plan(steps, raw=answer.raw, model_calls=1)
+        return Plan(steps, raw=answer.raw, model_calls=calls)
 
 
 PLANNER_PROMPT = """You operate a {device} for a person. Task: {instruction}
@@ -312,12 +323,12 @@ class PlannedPolicy:
             messages = [Message.user(prompt, image)]
             if system:  # the built-in planner prompt has no system part; a file may add one
                 messages.insert(0, Message.system(system))
-        answer = self.runtime.generate(messages, self.answering.sampling(self.runtime))
+        answer, calls = self.answering.ask(self.runtime, messages)
         try:
             steps = [Step(a) for a in self._actions(answer.text)]
         except (ModelParseError, InvalidInputError) as error:
             return Plan(
-                [Step(_RETRY, thought=f"unusable plan: {error}")], raw=answer.raw, model_calls=1
+                [Step(_RETRY, thought=f"unusable plan: {error}")], raw=answer.raw, model_calls=calls
             )
         if not steps:
             return Plan(
@@ -325,9 +336,9 @@ class PlannedPolicy:
                 success=False,
                 message="the planner planned nothing",
                 raw=answer.raw,
-                model_calls=1,
+                model_calls=calls,
             )
-        return Plan(steps, raw=answer.raw, model_calls=1)
+        return Plan(steps, raw=answer.raw, model_calls=calls)
 
     @staticmethod
     def _actions(text: str) -> list[Action]:
