@@ -50,11 +50,11 @@ _PROCESSOR = {
 def write_model_folder(config: dict[str, Any], folder: str | Path) -> Path:
     """A model folder vLLM (or transformers) loads: config, tokenizer, processor settings."""
     # The project's tiny tokenizer (byte-level BPE, Qwen's specials, digits split one by one).
-    from screenpilot.sim.tiny_qwen3vl import _tokenizer
+    from screenpilot.sim.tiny_qwen3vl import build_tokenizer
 
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    tokenizer = _tokenizer()
+    tokenizer = build_tokenizer()
     token = tokenizer.convert_tokens_to_ids
     config = copy.deepcopy(config)
     config.update({key: token(text) for key, text in _SPECIAL.items()})

@@ -72,7 +72,7 @@ def build(folder: str | Path, *, seed: int = 0, moe: bool = False) -> Path:
     from screenpilot.perception.sizing import VisualBudget
 
     folder = Path(folder)
-    tokenizer = _tokenizer()
+    tokenizer = build_tokenizer()
     token = tokenizer.convert_tokens_to_ids
     kind, model_class = (
         (Qwen3VLMoeConfig, Qwen3VLMoeForConditionalGeneration)
@@ -129,7 +129,7 @@ def build(folder: str | Path, *, seed: int = 0, moe: bool = False) -> Path:
     return folder
 
 
-def _tokenizer() -> Any:
+def build_tokenizer() -> Any:
     """A byte-level BPE trained on `_CORPUS`, with Qwen's special tokens. Numbers are split
     into single digits before any merge, as Qwen's pre-tokenizer does: `[120, 340]` is one
     token per digit, and the confidence of a coordinate is read digit by digit."""
