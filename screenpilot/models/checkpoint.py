@@ -121,18 +121,20 @@ def refuse_partial(source: str, info: dict[str, Any]) -> None:
 def load_weights(
     source: str,
     *,
+    config: Any,
     dtype: DType,
     attention: Attention,
     device_map: str | dict[str, Any] | None,
 ) -> Any:
-    """The model of the checkpoint, through the class its model type names, every weight
-    used (else `ModelRuntimeError`)."""
+    """The model of the checkpoint (whose `config` was read already), through the class its
+    model type names, every weight used (else `ModelRuntimeError`)."""
     import torch
     from transformers import AutoModelForImageTextToText
 
     try:
         model, info = AutoModelForImageTextToText.from_pretrained(
             source,
+            config=config,
             dtype=getattr(torch, dtype),
             attn_implementation=attention,
             device_map=device_map,

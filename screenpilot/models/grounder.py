@@ -9,12 +9,19 @@ answer, mapped back to the screen through the crop's geometry.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from screenpilot.models.confidence import coordinate_confidence
 from screenpilot.models.parsing import GroundedRegion, parse_grounding
 from screenpilot.models.prompts import grounding_prompt
-from screenpilot.models.runtime import THINKING_TOKENS, Generation, Message, Runtime, Sampling
+from screenpilot.models.runtime import (
+    THINKING_TOKENS,
+    Generation,
+    Message,
+    Runtime,
+    Sampling,
+    room_to_think,
+)
 from screenpilot.perception.geometry import ModelBox, ScreenBox, ScreenGeometry, ScreenPoint
 from screenpilot.perception.screenshot import Screenshot
 from screenpilot.perception.sizing import VisualBudget
@@ -64,13 +71,6 @@ class Qwen3VLGrounder:
         #: reasoning, which 96 tokens would cut off.
         self.thinking_tokens = thinking_tokens
 
-    def _sampling(self) -> Sampling:
-        if not getattr(self.runtime, "thinks", False):
-            return self.sampling
-        return replace(
-            self.sampling, max_new_tokens=self.sampling.max_new_tokens + self.thinking_tokens
-        )
-
     def ground(self, screenshot: Screenshot, description: str) -> ModelGrounding:
         """The box of `description` on this screenshot. Raises ModelParseError when the
         answer holds no usable box."""
@@ -110,7 +110,9 @@ class Qwen3VLGrounder:
         )
         image = image.resize((geometry.image.width, geometry.image.height))
         answer: Generation = self.runtime.generate(
-            [Message.user(image, grounding_prompt(description))], self._sampling(), logprobs=True
+            [Message.user(image, grounding_prompt(description))],
+            room_to_think(self.sampling, self.runtime, self.thinking_tokens),
+            logprobs=True,
         )
         region: GroundedRegion = parse_grounding(answer.text)[0]
         box = region.box or ModelBox(

@@ -84,6 +84,7 @@ class LocalRuntime:
             raise ModelRuntimeError(f"cannot load the model {self.source!r}: {error}") from None
         self.model = checkpoint.load_weights(
             self.source,
+            config=config,
             dtype=self.dtype,
             attention=self.attention,
             device_map=device_map if device_map is not None else (self.device if on_gpu else None),

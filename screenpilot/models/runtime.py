@@ -9,7 +9,7 @@ sample), and returns a `Generation`: the answer with any `<think>` block taken o
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Literal, Protocol
 
 from screenpilot.errors import ScreenpilotError
@@ -75,6 +75,17 @@ TOP_LOGPROBS = 20
 #: checkpoints reason for one to several thousand tokens over a screenshot, and an answer
 #: cut off inside its `<think>` holds no action or box at all.
 THINKING_TOKENS = 8192
+
+
+def room_to_think(sampling: Sampling, runtime: object, tokens: int = THINKING_TOKENS) -> Sampling:
+    """`sampling` with `tokens` more answer tokens when the model thinks before it answers:
+    asked to (`sampling.thinking`), or run by a runtime that found it is a Thinking checkpoint
+    (its `thinks`: from the checkpoint's chat template, or from a server's answers)."""
+    if not (sampling.thinking or getattr(runtime, "thinks", False)):
+        return sampling
+    return replace(sampling, max_new_tokens=sampling.max_new_tokens + tokens)
+
+
 #: Why generation ended: the model closed its turn, or it ran into `max_new_tokens`.
 FinishReason = Literal["stop", "length"]
 

@@ -36,7 +36,14 @@ from screenpilot.models.prompts import (
     action_sentence,
     history_text,
 )
-from screenpilot.models.runtime import THINKING_TOKENS, Generation, Message, Runtime, Sampling
+from screenpilot.models.runtime import (
+    THINKING_TOKENS,
+    Generation,
+    Message,
+    Runtime,
+    Sampling,
+    room_to_think,
+)
 from screenpilot.models.tool_calls import ToolName
 from screenpilot.perception.geometry import ScreenBox, ScreenGeometry, ScreenPoint
 from screenpilot.perception.screenshot import Observation
@@ -72,13 +79,10 @@ class _Answering:
             raise ValueError("thinking_tokens must be 0 or more")
 
     def sampling(self, runtime: Runtime) -> Sampling:
-        thinks = self.thinking or bool(getattr(runtime, "thinks", False))
-        extra = self.thinking_tokens if thinks else 0
-        return Sampling(
-            temperature=self.temperature,
-            max_new_tokens=self.answer_tokens + extra,
-            thinking=self.thinking,
+        plain = Sampling(
+            temperature=self.temperature, max_new_tokens=self.answer_tokens, thinking=self.thinking
         )
+        return room_to_think(plain, runtime, self.thinking_tokens)
 
     def ask(self, runtime: Runtime, messages: list[Message]) -> tuple[Generation, int]:
         """The runtime's answer and the calls it took. A served Thinking checkpoint is known
