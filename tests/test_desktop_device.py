@@ -19,7 +19,7 @@ from screenpilot.devices.desktop import Desktop, DesktopError
 from screenpilot.devices.virtual_display import XSession
 from screenpilot.perception.geometry import Rect, ScreenPoint
 from screenpilot.perception.ocr import RapidOcr, ScreenReader
-from tests.desktop_apps import start_tk_form
+from tests.desktop_apps import start_tk_form, wait_for_a_still_screen
 
 ENTRY_APP = """
 import sys, tkinter as tk
@@ -197,6 +197,8 @@ def test_the_window_closing_mid_run_is_a_clear_failure(
     executor = Executor(desktop, reader=ScreenReader(RapidOcr()))
     assert executor.run(parse_action({"type": "click", "target": "the Name field"})).ok
     xsession.stop(app)
+    # The process has ended; the X server takes the window down a moment later.
+    wait_for_a_still_screen()
     with pytest.raises(GroundingError, match="nothing on the screen matches 'the Email field'"):
         executor.run(parse_action({"type": "type", "text": "x", "target": "the Email field"}))
 
