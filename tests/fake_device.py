@@ -62,6 +62,9 @@ class FakeDesktop:
     #: shows after `key_lag` more screenshots.
     chords: dict[str, str] = field(default_factory=dict)
     key_lag: int = 0
+    #: A clicked entry takes the focus only after this many more screenshots (a browser
+    #: busy with the click); keys before that go to the old focus.
+    focus_lag: int = 0
     #: Effects waiting for their screenshot: (when `shots` reaches it, what happens).
     _due: list[tuple[int, Callable[[], None]]] = field(default_factory=list)
 
@@ -151,7 +154,11 @@ class FakeDesktop:
         if w.role == "button":
             w.presses += 1
         if w.role == "entry":
-            self.focus, w.caret, w.selected = w, len(w.value) // 2, False  # lands mid-text
+
+            def focus(w: Widget = w) -> None:
+                self.focus, w.caret, w.selected = w, len(w.value) // 2, False  # lands mid-text
+
+            self._later(self.focus_lag, focus)
 
     def key(self, keys: list[str]) -> None:
         self.calls.append(("key", "+".join(keys)))

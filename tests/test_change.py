@@ -10,7 +10,9 @@ from hypothesis.extra.numpy import arrays
 from screenpilot.perception.change import (
     _components,
     changed_fraction,
+    changed_fraction_outside,
     changed_regions,
+    wait_for_change,
     wait_until_stable,
 )
 from screenpilot.perception.geometry import Rect
@@ -144,3 +146,77 @@ def test_tile_groups_touch_diagonally_and_come_in_scan_order() -> None:
 @given(arrays(np.bool_, st.tuples(st.integers(1, 24), st.integers(1, 24))))
 def test_tile_groups_are_those_a_flood_fill_finds(grid: np.ndarray) -> None:
     assert _components(grid) == scanned_components(grid)
+
+
+class FadingField:
+    """A still screen but for one field whose focus ring fades in over `fade` frames, and
+    something else (a popup) that shows at frame `popup` when given."""
+
+    def __init__(self, fade: int, popup: int | None = None) -> None:
+        self.fade, self.popup, self.now, self.grabs = fade, popup, 0.0, 0
+
+    def capture(self) -> np.ndarray:
+        self.grabs += 1
+        shown = frame(100, 200)
+        shown[40:60, 50:150] = 20 + 10 * min(self.grabs, self.fade)  # the ring fading in
+        if self.popup is not None and self.grabs >= self.popup:
+            shown[70:90, 50:150] = 0
+        return shown
+
+    def clock(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.now += seconds
+
+
+FIELD = Rect(left=40, top=30, width=120, height=40)
+
+
+def test_changes_outside_a_region_are_counted_over_the_rest_of_the_frame() -> None:
+    a = frame(100, 200)
+    b = a.copy()
+    b[40:60, 50:150] = 0  # inside the field
+    assert changed_fraction_outside(a, b, [FIELD]) == 0.0
+    b[0:10, 0:10] = 0  # 100 pixels outside it, of 200 x 100 - 120 x 40
+    assert changed_fraction_outside(a, b, [FIELD]) == 100 / (200 * 100 - 120 * 40)
+    assert changed_fraction_outside(a, b, []) == changed_fraction(a, b)
+    whole = Rect(left=-5, top=-5, width=300, height=300)  # reaching past the frame
+    assert changed_fraction_outside(a, b, [whole]) == 0.0
+
+
+def test_a_field_still_fading_does_not_hold_the_screen_back_but_counts_as_a_reaction() -> None:
+    fading = FadingField(fade=20)
+    kept = wait_until_stable(
+        fading.capture, timeout=5, interval=0.05, react=0.3, clock=fading.clock,
+        sleep=fading.sleep,
+    )  # fmt: skip
+    assert kept.stable and kept.frames == 21  # the whole fade, then one repeat
+    fading = FadingField(fade=20)
+    left_aside = wait_until_stable(
+        fading.capture, timeout=5, interval=0.05, react=0.3, changing=[FIELD],
+        clock=fading.clock, sleep=fading.sleep,
+    )  # fmt: skip
+    # The ring's change lifted the react floor, and nothing else moved.
+    assert left_aside.stable and left_aside.frames == 2 and left_aside.waited < 0.3
+    popup = FadingField(fade=20, popup=2)
+    seen = wait_until_stable(
+        popup.capture, timeout=5, interval=0.05, react=0.3, changing=[FIELD],
+        clock=popup.clock, sleep=popup.sleep,
+    )  # fmt: skip
+    assert seen.stable and seen.frames == 3  # the popup outside the field is waited for
+
+
+def test_waiting_for_a_change_ends_at_the_first_one_or_at_the_timeout() -> None:
+    screen = FakeScreen(changes=3)
+    first = screen.capture()
+    seen = wait_for_change(
+        screen.capture, first, timeout=1, interval=0.02, clock=screen.clock, sleep=screen.sleep
+    )
+    assert seen.stable and seen.frames == 1 and seen.waited == 0.02
+    still = FakeScreen(changes=0)
+    nothing = wait_for_change(
+        still.capture, still.capture(), timeout=0.1, interval=0.02, clock=still.clock,
+        sleep=still.sleep,
+    )  # fmt: skip
+    assert not nothing.stable and 0.1 <= nothing.waited < 0.13

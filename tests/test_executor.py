@@ -9,7 +9,9 @@ from typing import Any
 
 import pytest
 
-from screenpilot.actions.executor import Executor, Pacing
+from screenpilot.actions.executor import Executor, Pacing, _checked_elsewhere
+from screenpilot.actions.placement import Placed
+from screenpilot.actions.verification import field_region
 from screenpilot.actions.vocabulary import Click, TypeText
 from screenpilot.agent.loop import Agent
 from screenpilot.policies.rules import RulesPolicy
@@ -78,6 +80,42 @@ def test_adding_to_a_field_types_at_its_end_not_where_the_click_landed() -> None
     result = executor(device).run(TypeText(text=" Stone", target="Name"))
     assert result.ok, result.verdict
     assert device.widgets[1].value == "Bob Stone"
+
+
+def test_typing_waits_for_a_slow_field_to_show_the_focus_and_not_for_a_focused_one() -> None:
+    device = form()
+    device.focus_lag = 3  # the click is taken three frames later
+    busy = executor(device)
+    result = busy.run(TypeText(text="Ada", target="Name"))
+    assert result.ok, result.verdict
+    assert device.widgets[1].value == "Ada"  # no key went before the focus
+    # Clicking into the field that has the focus shows nothing new: no wait for it.
+    clock = FakeClock()
+    again = Executor(device, pacing=FAST, clock=clock, sleep=clock.sleep)
+    shots = device.shots
+    typed = []
+    real = device.type_text
+    device.type_text = lambda text: (typed.append(device.shots - shots), real(text))  # type: ignore[method-assign,func-returns-value]
+    assert again.run(TypeText(text=" L", target="Name")).ok
+    assert device.widgets[1].value == "Ada L"
+    assert typed == [1]  # the one screenshot the step looked at, none after the click
+
+
+def test_after_typing_into_a_tree_field_its_pixels_and_the_last_focus_need_not_be_still() -> None:
+    device = form()
+    device.focus = device.widgets[3]  # Age has the focus; Name is typed into
+    ex = executor(device)
+    before = ex.observe()
+    name = next(e for e in before.elements if e.role == "entry" and e.box.y1 < 30)
+    placed = Placed(point=name.box.center, box=name.box, element=name)
+    regions = _checked_elsewhere(TypeText(text="x", target="Name"), placed, before)
+    age = next(e for e in before.elements if "focused" in e.states)
+    assert regions == [field_region(name.box, before), field_region(age.box, before)]
+    assert _checked_elsewhere(Click(target="Name"), placed, before) == []
+    read = Placed(
+        point=name.box.center, box=name.box, element=name.model_copy(update={"source": "ocr"})
+    )
+    assert _checked_elsewhere(TypeText(text="x", target="Name"), read, before) == []  # OCR reads it
 
 
 def test_typing_with_no_target_goes_to_the_focus_or_the_only_entry() -> None:

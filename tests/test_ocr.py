@@ -14,7 +14,15 @@ from screenpilot.devices.desktop import Desktop
 from screenpilot.devices.virtual_display import XSession
 from screenpilot.perception.geometry import Rect, ScreenGeometry
 from screenpilot.perception.grounding import Found, ground
-from screenpilot.perception.ocr import OcrLine, OcrWord, RapidOcr, ScreenReader, split_words
+from screenpilot.perception.ocr import (
+    BLANK_PAD,
+    OcrLine,
+    OcrWord,
+    RapidOcr,
+    ScreenReader,
+    drawn_part,
+    split_words,
+)
 from screenpilot.perception.shapes import find_controls
 from tests.desktop_apps import wait_for_a_still_screen
 
@@ -72,14 +80,33 @@ def test_words_fall_back_to_character_positions() -> None:
 
 
 class ScriptedEngine:
-    """Reads what it is told, relative to the crop it is given (like a real engine)."""
+    """Reads the lines it is told (placed in the whole frame) that reach into the crop it
+    is given, relative to that crop, as a real engine would read them there."""
 
     def __init__(self, lines: list[OcrLine]) -> None:
         self.lines, self.crops = lines, []
 
     def read(self, pixels: np.ndarray) -> list[OcrLine]:
         self.crops.append(pixels.shape[:2])
-        return self.lines
+        top, left = _corner_in_frame(pixels)
+        h, w = pixels.shape[:2]
+        inside = [
+            ln
+            for ln in self.lines
+            if ln.box.left < left + w
+            and left < ln.box.left + ln.box.width
+            and ln.box.top < top + h
+            and top < ln.box.top + ln.box.height
+        ]
+        return [ln.moved(-left, -top) for ln in inside]
+
+
+def _corner_in_frame(crop: np.ndarray) -> tuple[int, int]:
+    """Where a crop (a view of a frame, as the reader cuts them) starts in its frame."""
+    frame = crop if crop.base is None else crop.base
+    offset = crop.__array_interface__["data"][0] - frame.__array_interface__["data"][0]
+    row_bytes = crop.strides[0]
+    return offset // row_bytes, (offset % row_bytes) // crop.strides[1]
 
 
 def _entry_frame(ink: int) -> np.ndarray:
@@ -131,17 +158,38 @@ def test_a_round_letter_inside_a_word_is_not_a_radio() -> None:
 
 def test_words_move_with_the_region_that_was_read_again() -> None:
     frame = np.full((200, 400, 3), 255, np.uint8)
-    halves = (OcrWord("a", _rect(5, 5, 10, 10), 0.9), OcrWord("b", _rect(25, 5, 10, 10), 0.9))
-    word = OcrLine("a b", _rect(5, 5, 30, 10), 0.9, halves)
+    frame[5:15, 5:35] = 0  # a line drawn in the corner
+    halves = (
+        OcrWord("a", _rect(205, 105, 10, 10), 0.9),
+        OcrWord("b", _rect(225, 105, 10, 10), 0.9),
+    )
+    word = OcrLine("a b", _rect(205, 105, 30, 10), 0.9, halves)
     engine = ScriptedEngine([word])
     reader = ScreenReader(engine)
-    reader.lines(frame)
+    assert reader.lines(frame) == []
     changed = frame.copy()
     changed[100:120, 200:260] = 0
     lines = reader.lines(changed)
     assert engine.crops[1] != (200, 400)  # only the changed region was read again
-    moved = [ln for ln in lines if ln.box.left > 100]
-    assert len(moved) == 1 and moved[0].words[1].box.left - moved[0].box.left == 20
+    assert len(lines) == 1 and lines[0].box.left == 205  # back in the frame's pixels
+    assert lines[0].words[1].box.left - lines[0].box.left == 20
+
+
+def test_blank_margins_are_not_read_and_a_blank_frame_not_at_all() -> None:
+    frame = np.full((300, 500, 3), 40, np.uint8)  # the desktop's backdrop
+    frame[100:180, 200:320] = 230  # a window
+    line = OcrLine("Name", _rect(210, 110, 40, 16), 0.9)
+    engine = ScriptedEngine([line])
+    (read,) = ScreenReader(engine).lines(frame)
+    assert engine.crops == [(80 + 2 * BLANK_PAD, 120 + 2 * BLANK_PAD)]  # the window, padded
+    assert read.box == line.box
+    blank = ScriptedEngine([line])
+    assert ScreenReader(blank).lines(np.full((300, 500, 3), 40, np.uint8)) == []
+    assert blank.crops == []
+    assert drawn_part(frame, _rect(0, 0, 150, 300)) is None  # left of the window: nothing
+    # X frames (four bytes a pixel) are compared a word a pixel, to the same answer.
+    four = np.ascontiguousarray(np.dstack([frame, np.zeros(frame.shape[:2], np.uint8)]))
+    assert drawn_part(four, _rect(0, 0, 500, 300)) == drawn_part(frame, _rect(0, 0, 500, 300))
 
 
 def test_a_region_never_cuts_a_line_it_grew_over() -> None:

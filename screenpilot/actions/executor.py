@@ -46,7 +46,7 @@ from screenpilot.actions.vocabulary import (
 )
 from screenpilot.devices.protocol import Device
 from screenpilot.errors import ScreenpilotError
-from screenpilot.perception.change import Frame, wait_until_stable
+from screenpilot.perception.change import Frame, wait_for_change, wait_until_stable
 from screenpilot.perception.elements import Element
 from screenpilot.perception.geometry import Rect, ScreenBox, ScreenPoint
 from screenpilot.perception.grounding import Found, Intent, NotFound, ground
@@ -58,6 +58,8 @@ log = logging.getLogger(__name__)
 #: Share of pixels that may differ between two frames still called "the same": a blinking
 #: text caret is a few dozen of the two million pixels of a 1080p screen; this allows ~100.
 SETTLE_NOISE = 0.00005
+#: How long a click into a field may take to show (a caret, a focus ring) before typing.
+FOCUS_WAIT = 0.5
 
 
 #: Longest gap between two clicks that toolkits take as a double click (GTK's default 400 ms,
@@ -301,7 +303,7 @@ class Executor:
         self._typing = None
         self._act(action, placements, before)
         acted_at = self.clock()
-        after, settled = self._settle(action)
+        after, settled = self._settle(action, _checked_elsewhere(action, placed, before))
         settled_at = self.clock()
         verdict, after = self._verify(action, placed, before, after)
         done = self.clock()
@@ -346,16 +348,19 @@ class Executor:
             case Scroll(direction=direction, amount=amount):
                 d.scroll(direction, amount, at)
             case TypeText(press_enter=enter):
-                typing = self._typing = self._plan_typing(
-                    action, main_placement(placements), before
-                )
+                target = main_placement(placements)
+                typing = self._typing = self._plan_typing(action, target, before)
                 if typing.note:
                     log.info("%s", typing.note)
                 if at is not None:
                     d.click(at)
                     # Let the field take the focus before the first key: a browser busy with
-                    # the click drops a keystroke that arrives too early.
-                    self._hold_still(timeout=1.0)
+                    # the click drops a keystroke that arrives too early. The focus shows (a
+                    # caret, a ring) as soon as the click is taken; the screen need not be
+                    # still (a GTK theme fades the ring in over 200 ms). A field the tree
+                    # says is focused already shows nothing new.
+                    if target is None or not _has_focus(target):
+                        self._focus_shown(before.screenshot.raw)
                 if typing.clear:
                     # End, then Shift+Home selects the line in Tk, GTK and browsers alike
                     # (Ctrl+A does not select all in Tk).
@@ -381,14 +386,14 @@ class Executor:
             case Wait() | Answer() | Finish():
                 pass
 
-    def _hold_still(self, timeout: float) -> None:
-        """Wait (briefly) for the screen to stop changing after an input."""
-        wait_until_stable(
+    def _focus_shown(self, before: Frame) -> None:
+        """Wait (briefly) for the screen to show that a click was taken."""
+        wait_for_change(
             lambda: self.device.screenshot().raw,
-            timeout=timeout,
+            before,
+            timeout=FOCUS_WAIT,
             interval=self.settle_interval / 2,
             max_changed=SETTLE_NOISE,
-            react=0.1,
             clock=self.clock,
             sleep=self.sleep,
         )
@@ -443,7 +448,7 @@ class Executor:
         if left > 0:
             self.sleep(left)
 
-    def _settle(self, action: Action) -> tuple[Screenshot | None, bool]:
+    def _settle(self, action: Action, changing: list[Rect]) -> tuple[Screenshot | None, bool]:
         if isinstance(action, Answer | Finish):
             return None, True
         shots: list[Screenshot] = []
@@ -458,10 +463,34 @@ class Executor:
             interval=self.settle_interval,
             max_changed=SETTLE_NOISE,
             react=self.react,
+            changing=changing,
             clock=self.clock,
             sleep=self.sleep,
         )
         return shots[0], settled.stable
+
+
+def _checked_elsewhere(action: Action, placed: Placed | None, before: Observation) -> list[Rect]:
+    """The pixels that need not be still after typing into a field whose text the
+    accessibility tree tells (verification reads it there): that field and the one that had
+    the focus, whose focus rings fade in and out (over 200 ms in GTK's theme) and whose
+    carets blink. None for a field read by OCR, which must be still to be read."""
+    if not isinstance(action, TypeText) or placed is None or placed.box is None:
+        return []
+    if placed.element is None or placed.element.source not in TREE_SOURCES:
+        return []
+    losing = [
+        e.box
+        for e in before.elements
+        if "focused" in e.states and e.source in TREE_SOURCES and e is not placed.element
+    ]
+    return [field_region(box, before) for box in (placed.box, *losing)]
+
+
+def _has_focus(placed: Placed) -> bool:
+    """The accessibility tree says the field has the keyboard focus already: a click into
+    it changes nothing to wait for."""
+    return placed.element is not None and "focused" in placed.element.states
 
 
 def _already(action: Action, placed: Placed | None) -> Verdict | None:

@@ -9,7 +9,7 @@ the OCR can re-read instead of the whole frame.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -59,6 +59,26 @@ def changed_fraction(before: Frame, after: Frame, tolerance: int = DEFAULT_TOLER
         return 1.0
     h, w = before.shape[:2]
     return float(_moved(before, after, tolerance).size / (h * w))
+
+
+def changed_fraction_outside(
+    before: Frame, after: Frame, regions: Sequence[Rect], tolerance: int = DEFAULT_TOLERANCE
+) -> float:
+    """`changed_fraction` of the pixels outside `regions` (in the frames' pixels): what
+    else moved, leaving aside places known to be changing."""
+    if before.shape != after.shape:
+        return 1.0
+    h, w = before.shape[:2]
+    outside = np.ones((h, w), dtype=bool)
+    for r in regions:
+        outside[
+            max(0, r.top) : max(0, r.top + r.height), max(0, r.left) : max(0, r.left + r.width)
+        ] = False
+    rest = int(outside.sum())
+    if not rest:
+        return 0.0
+    moved = _moved(before, after, tolerance)
+    return float(outside.ravel()[moved].sum() / rest)
 
 
 def changed_regions(
@@ -152,11 +172,16 @@ def wait_until_stable(
     tolerance: int = DEFAULT_TOLERANCE,
     max_changed: float = 0.0,
     react: float = 0.0,
+    changing: Sequence[Rect] = (),
     clock: Callable[[], float] = time.monotonic,
     sleep: Callable[[float], None] = time.sleep,
 ) -> Settled:
     """Capture until `stable_frames` consecutive frames are equal (at most `max_changed` of
     their pixels differ by more than `tolerance`), or until `timeout` seconds have passed.
+
+    `changing` are regions (in the frames' pixels) left out of the stillness test: the
+    field being typed into and the one the focus left, their focus rings still fading. A
+    change there still counts as the application's reaction.
 
     Returns the last frame either way; `stable` says which it was. A blinking caret changes
     a few dozen pixels; pass a small `max_changed` (e.g. 0.00005) to look past it.
@@ -174,9 +199,40 @@ def wait_until_stable(
         sleep(interval)
         nxt = capture()
         frames += 1
-        if changed_fraction(frame, nxt, tolerance) <= max_changed:
+        moved = changed_fraction(frame, nxt, tolerance)
+        if changing and moved > max_changed:
+            seen_change = True
+            moved = changed_fraction_outside(frame, nxt, changing, tolerance)
+        if moved <= max_changed:
             equal_in_a_row += 1
         else:
             equal_in_a_row, seen_change = 1, True
         frame = nxt
     return Settled(frame, stable=True, waited=clock() - start, frames=frames)
+
+
+def wait_for_change(
+    capture: Callable[[], Frame],
+    first: Frame,
+    *,
+    timeout: float,
+    interval: float = 0.02,
+    tolerance: int = DEFAULT_TOLERANCE,
+    max_changed: float = 0.0,
+    clock: Callable[[], float] = time.monotonic,
+    sleep: Callable[[float], None] = time.sleep,
+) -> Settled:
+    """Capture until a frame differs from `first` (more than `max_changed` of its pixels
+    moved by more than `tolerance`), or until `timeout` seconds have passed: the moment an
+    application is seen to have taken an input, which need not be the moment it is still.
+    `stable` says whether the change was seen."""
+    start = clock()
+    frames = 0
+    frame = first
+    while clock() - start < timeout:
+        sleep(interval)
+        frame = capture()
+        frames += 1
+        if changed_fraction(first, frame, tolerance) > max_changed:
+            return Settled(frame, stable=True, waited=clock() - start, frames=frames)
+    return Settled(frame, stable=False, waited=clock() - start, frames=frames)

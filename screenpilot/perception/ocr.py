@@ -25,6 +25,7 @@ from collections.abc import Sequence
 from typing import Any, Protocol
 
 import numpy as np
+from numpy.typing import NDArray
 
 from screenpilot.errors import ScreenpilotError
 from screenpilot.perception.captions import CaptionReader
@@ -54,6 +55,8 @@ FULL_READ_SHARE = 0.4
 #: A reading of three characters or fewer under this score leaves its button to be read
 #: again on its own (`perception.captions`).
 SURE_SIGN = 0.9
+#: Backdrop kept around what is drawn when a read leaves blank margins out (`drawn_part`).
+BLANK_PAD = 16
 
 
 class OcrError(ScreenpilotError):
@@ -266,12 +269,41 @@ class ScreenReader:
         return grown
 
     def _read(self, frame: Frame, region: Rect) -> list[OcrLine]:
-        crop = frame[
-            region.top : region.top + region.height, region.left : region.left + region.width
-        ]
-        if crop.size == 0:
+        drawn = drawn_part(frame, region)
+        if drawn is None:
             return []
-        return [ln.moved(region.left, region.top) for ln in self.engine.read(crop)]
+        crop = frame[drawn.top : drawn.top + drawn.height, drawn.left : drawn.left + drawn.width]
+        return [ln.moved(drawn.left, drawn.top) for ln in self.engine.read(crop)]
+
+
+def drawn_part(frame: Frame, region: Rect, pad: int = BLANK_PAD) -> Rect | None:
+    """`region` less its blank margins: the rows and columns at its edges that are all one
+    colour (the desktop's backdrop around a window) hold no text, and OCR costs what it is
+    given to look at (a whole 1080p frame's first read 1.6 s, the window alone 0.35 s).
+    Kept `pad` pixels wide of the drawn part, since OCR drops a letter that touches the
+    edge of its crop; None when the region is blank or empty."""
+    pixels: NDArray[Any] = frame
+    if frame.ndim == 3 and frame.shape[2] == 4 and frame.flags.c_contiguous:
+        pixels = frame.view(np.uint32)[:, :, 0]  # a 4-byte pixel compared as one word
+    crop = pixels[region.top : region.top + region.height, region.left : region.left + region.width]
+    if crop.size == 0:
+        return None
+    h, w = crop.shape[:2]
+    corner = crop[0, 0]
+    if crop.ndim == 3:  # channel by channel: several times quicker than any(axis=2)
+        differs = crop[:, :, 0] != corner[0]
+        for channel in range(1, min(3, crop.shape[2])):
+            differs |= crop[:, :, channel] != corner[channel]
+    else:
+        differs = crop != corner
+    rows, columns = np.flatnonzero(differs.any(axis=1)), np.flatnonzero(differs.any(axis=0))
+    if rows.size == 0:
+        return None
+    top, bottom = max(0, int(rows[0]) - pad), min(h, int(rows[-1]) + 1 + pad)
+    left, right = max(0, int(columns[0]) - pad), min(w, int(columns[-1]) + 1 + pad)
+    return Rect(
+        left=region.left + left, top=region.top + top, width=right - left, height=bottom - top
+    )
 
 
 def _inside(box: Rect, region: Rect) -> bool:
