@@ -220,3 +220,18 @@ def test_waiting_for_a_change_ends_at_the_first_one_or_at_the_timeout() -> None:
         sleep=still.sleep,
     )  # fmt: skip
     assert not nothing.stable and 0.1 <= nothing.waited < 0.13
+
+
+def test_a_change_made_before_the_wait_began_counts_as_the_reaction() -> None:
+    typed = frame(64, 64, 10)  # the text was drawn before the first capture
+    still = FakeScreen(changes=0)
+    settled = wait_until_stable(
+        lambda: typed, timeout=5, interval=0.05, react=0.3, since=frame(64, 64, 200),
+        clock=still.clock, sleep=still.sleep,
+    )  # fmt: skip
+    assert settled.stable and settled.frames == 2 and settled.waited == 0.05
+    unchanged = wait_until_stable(
+        lambda: typed, timeout=5, interval=0.05, react=0.3, since=typed,
+        clock=still.clock, sleep=still.sleep,
+    )  # fmt: skip
+    assert unchanged.stable and unchanged.waited >= 0.3  # nothing happened yet: the floor holds

@@ -217,6 +217,10 @@ class CountingEngine:
         return self.engine.read(pixels)
 
 
+def _sure(lines: list[OcrLine]) -> list[OcrLine]:
+    return [ln for ln in lines if ln.score >= 0.6]
+
+
 def _words(lines: list[OcrLine]) -> set[str]:
     """The texts of lines with a letter or digit in them: a drawn checkbox OCR takes for a
     box glyph ("□" at 0.56) is read in one crop and not in another, and is a shape's to find."""
@@ -245,9 +249,14 @@ def test_only_the_changed_field_is_read_again(tk_form: Path, xsession: XSession)
         assert after == before | {"Alice"}
         assert 0 < reader.last_read_area < 0.05
         assert sum(engine.areas) < 0.05 * 1920 * 1080
-        # and the incremental answer is what a fresh full read says
-        fresh = _words(ScreenReader(RapidOcr()).lines(second.pixels))
-        assert after == fresh
+        # and the incremental answer is what a fresh full read says: every line either is
+        # sure of is among the other's (the window's title-bar buttons read as "00网" at
+        # 0.51, just over the engine's floor of 0.5, come and go with the rest of the
+        # window's pixels, however the frame is read)
+        kept = reader.lines(second.pixels)
+        fresh = ScreenReader(RapidOcr()).lines(second.pixels)
+        assert _words(_sure(kept)) <= _words(fresh) and _words(_sure(fresh)) <= _words(kept)
+        assert "Alice" in _words(_sure(fresh))
 
 
 @pytest.mark.integration

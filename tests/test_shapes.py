@@ -28,7 +28,7 @@ from screenpilot.devices.virtual_display import XSession
 from screenpilot.perception.elements import Element
 from screenpilot.perception.geometry import Rect, ScreenGeometry
 from screenpilot.perception.grounding import Found, ground
-from screenpilot.perception.ocr import ScreenReader
+from screenpilot.perception.ocr import ScreenReader, _drawn_controls
 from screenpilot.perception.shapes import Control, box_iou, contains, find_controls
 from tests.desktop_apps import wait_for_a_still_screen
 
@@ -167,6 +167,20 @@ def test_a_drawn_form_is_read_at_any_scale_and_shade(
 ) -> None:
     frame, truth = drawn_form(scale, colours)
     assert_found(find_controls(frame), truth, max_extra=0)
+
+
+@pytest.mark.parametrize("colours", [LIGHT, DARK], ids=["light", "dark"])
+def test_a_window_on_a_bare_backdrop_gives_the_controls_it_gives_alone(
+    colours: dict[str, tuple[int, int, int]],
+) -> None:
+    """The OCR reader looks for controls only in the drawn part of a frame: a form on an
+    empty 1080p desktop gives the same controls, in the desktop's pixels."""
+    form, _ = drawn_form(2, colours)
+    desktop = np.full((1080, 1920, 3), (30, 30, 60), np.uint8)
+    desktop[300 : 300 + form.shape[0], 700 : 700 + form.shape[1]] = form
+    alone = [(c.kind, c.checked, c.box.left + 700, c.box.top + 300) for c in find_controls(form)]
+    found = [(c.kind, c.checked, c.box.left, c.box.top) for c in _drawn_controls(desktop)]
+    assert found == alone and len(found) == 8
 
 
 def test_a_toolbar_is_not_an_entry_and_a_selection_is_part_of_its_entry() -> None:

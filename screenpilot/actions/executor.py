@@ -303,7 +303,7 @@ class Executor:
         self._typing = None
         self._act(action, placements, before)
         acted_at = self.clock()
-        after, settled = self._settle(action, _checked_elsewhere(action, placed, before))
+        after, settled = self._settle(action, before, _checked_elsewhere(action, placed, before))
         settled_at = self.clock()
         verdict, after = self._verify(action, placed, before, after)
         done = self.clock()
@@ -448,7 +448,9 @@ class Executor:
         if left > 0:
             self.sleep(left)
 
-    def _settle(self, action: Action, changing: list[Rect]) -> tuple[Screenshot | None, bool]:
+    def _settle(
+        self, action: Action, before: Observation, changing: list[Rect]
+    ) -> tuple[Screenshot | None, bool]:
         if isinstance(action, Answer | Finish):
             return None, True
         shots: list[Screenshot] = []
@@ -464,6 +466,10 @@ class Executor:
             max_changed=SETTLE_NOISE,
             react=self.react,
             changing=changing,
+            # Typed text is drawn before the wait begins: seeing it there is the reaction.
+            # A click's first sign (a button pressed) may come well before its effect, so
+            # its wait keeps the floor.
+            since=before.screenshot.raw if isinstance(action, TypeText) else None,
             clock=self.clock,
             sleep=self.sleep,
         )

@@ -173,6 +173,7 @@ def wait_until_stable(
     max_changed: float = 0.0,
     react: float = 0.0,
     changing: Sequence[Rect] = (),
+    since: Frame | None = None,
     clock: Callable[[], float] = time.monotonic,
     sleep: Callable[[float], None] = time.sleep,
 ) -> Settled:
@@ -183,6 +184,10 @@ def wait_until_stable(
     field being typed into and the one the focus left, their focus rings still fading. A
     change there still counts as the application's reaction.
 
+    `since` is the frame from before the input: when the first capture already differs
+    from it, the application has reacted (an entry draws typed text before the wait
+    begins), and the screen is stable at the first pair of equal frames.
+
     Returns the last frame either way; `stable` says which it was. A blinking caret changes
     a few dozen pixels; pass a small `max_changed` (e.g. 0.00005) to look past it.
 
@@ -192,7 +197,8 @@ def wait_until_stable(
     """
     start = clock()
     frame = capture()
-    frames, equal_in_a_row, seen_change = 1, 1, False
+    frames, equal_in_a_row = 1, 1
+    seen_change = since is not None and changed_fraction(since, frame, tolerance) > max_changed
     while equal_in_a_row < stable_frames or (not seen_change and clock() - start < react):
         if clock() - start >= timeout:
             return Settled(frame, stable=False, waited=clock() - start, frames=frames)
