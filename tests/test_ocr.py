@@ -342,3 +342,24 @@ def test_a_failed_background_load_is_told_by_the_first_read(
     engine.load_in_background()
     with pytest.raises(ocr.OcrError, match="not installed"):
         _ = engine._engine
+
+
+def test_a_config_rapidocr_parses_twice_while_imported_is_parsed_once(tmp_path: Path) -> None:
+    """Two of rapidocr's modules parse the same YAML table at import; while it is imported
+    the second parse gets the first's result, and afterwards OmegaConf parses afresh."""
+    from unittest import mock
+
+    from omegaconf import OmegaConf
+
+    from screenpilot.perception.ocr import _each_config_parsed_once
+
+    table = tmp_path / "models.yaml"
+    table.write_text("det:\n  small: a.onnx\n")
+    original = vars(OmegaConf)["load"]
+    with mock.patch("omegaconf.omegaconf.yaml.load", wraps=__import__("yaml").load) as parsed:
+        with _each_config_parsed_once():
+            first, second = OmegaConf.load(table), OmegaConf.load(str(table))
+        assert first is second and parsed.call_count == 1
+        assert first.det.small == "a.onnx"
+        assert vars(OmegaConf)["load"] is original
+        assert OmegaConf.load(table) is not first and parsed.call_count == 2

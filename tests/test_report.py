@@ -364,3 +364,30 @@ def test_the_sentence_leaves_the_nearest_candidates_to_their_table(tmp_path: Pat
     assert heading(html, "step-1").endswith("nothing on the screen matches 'the OK button'")
     whole = [p for p in page.pieces if "nearest: button" in p.text]
     assert len(whole) == 1 and whole[0].in_details
+
+
+def test_the_pictures_drawn_during_the_run_are_those_the_folder_gives(tmp_path: Path) -> None:
+    """The recorder draws each step's pictures from its frames as it goes; the page it
+    writes at the end is the one the folder's PNGs rebuild, and it reads no PNG back."""
+    from unittest import mock
+
+    from screenpilot.agent.observers import Frames, TrajectoryRecorder
+
+    def bgra(shot: Screenshot) -> Screenshot:  # what mss captures: BGRX bytes
+        raw = np.dstack([shot.pixels[:, :, ::-1], np.full(shot.pixels.shape[:2], 255, np.uint8)])
+        return Screenshot(np.ascontiguousarray(raw), shot.geometry, taken_at=0.0, layout="BGRA")
+
+    before, after = frame(), frame()
+    after.pixels[300:330, 350:470] = (40, 90, 200)  # the field, focused
+    recorder = TrajectoryRecorder(tmp_path)
+    recorder.started(
+        RunStarted(time=0.0, instruction="x", policy="rules", device="FakeDevice", dry_run=False)
+    )
+    recorder.after_action(clicked(1), Frames(bgra(before), bgra(after)))
+    recorder.after_action(failed_grounding(2), Frames(bgra(after), None))
+    with mock.patch("PIL.Image.open", side_effect=AssertionError("a PNG was read back")):
+        recorder.ended(ended())
+    assert recorder.report is not None
+    drawn = recorder.report.read_text(encoding="utf-8")
+    assert drawn.count("data:image/jpeg") >= 4
+    assert drawn == build_report(tmp_path).read_text(encoding="utf-8")

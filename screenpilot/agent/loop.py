@@ -118,7 +118,8 @@ class _Attempt:
 class Agent:
     """Drives one device with one policy. `observers` watch every run (see
     `agent.observers`); `pacing`, `clock` and `sleep` set how the executor waits; `report`
-    False leaves the HTML report to the caller (`agent.report.build_report`)."""
+    False records the trajectory alone (`agent.report.build_report` makes the HTML report
+    from it later)."""
 
     def __init__(
         self,

@@ -16,10 +16,14 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from screenpilot.perception.screenshot import Screenshot
 from screenpilot.trajectory.records import RunEnded, RunStarted, Status, StepRecorded
 from screenpilot.trajectory.store import TrajectoryWriter
+
+if TYPE_CHECKING:
+    from screenpilot.agent.report import ReportDraft
 
 
 @dataclass(frozen=True)
@@ -133,28 +137,37 @@ class LoopDetector(Observer):
 class TrajectoryRecorder(Observer):
     """Writes the run folder: every record to `trajectory.jsonl`, each step's screenshots
     under the names its record gives, and at the end the HTML report (unless `report` is
-    False: a caller that prints the result first builds it afterwards)."""
+    False), its pictures drawn step by step as the run goes."""
 
     def __init__(self, folder: Path, *, report: bool = True) -> None:
         self.folder = folder
         self.writer = TrajectoryWriter(folder)
-        self.build_report = report
+        self.draft: ReportDraft | None = None
+        if report:
+            from screenpilot.agent.report import ReportDraft
+
+            self.draft = ReportDraft()
         self.report: Path | None = None
 
     def started(self, record: RunStarted) -> None:
         self.writer.write(record)
 
     def after_action(self, record: StepRecorded, frames: Frames) -> None:
+        shown: dict[str, Screenshot] = {}
         if record.screenshot and frames.before is not None:
             self.writer.save_screenshot(frames.before, record.screenshot)
+            shown[record.screenshot] = frames.before
         if record.after and frames.after is not None:
             self.writer.save_screenshot(frames.after, record.after)
+            shown[record.after] = frames.after
         self.writer.write(record)
+        if self.draft is not None:
+            self.draft.add(record, shown)
 
     def ended(self, record: RunEnded) -> None:
         from screenpilot.agent.report import build_report
 
         self.writer.write(record)
         self.writer.close()
-        if self.build_report:
-            self.report = build_report(self.folder)
+        if self.draft is not None:
+            self.report = build_report(self.folder, self.draft)

@@ -16,8 +16,10 @@ from __future__ import annotations
 
 import base64
 import io
+import logging
 import os
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
@@ -32,6 +34,10 @@ from screenpilot.trajectory.store import Trajectory
 if TYPE_CHECKING:
     from jinja2 import Template
     from PIL import Image
+
+    from screenpilot.perception.screenshot import Screenshot
+
+log = logging.getLogger(__name__)
 
 TEMPLATE = "report.html.j2"
 #: Widest a cropped picture is shown; wider crops are scaled down.
@@ -123,14 +129,25 @@ class StepView:
         return f"{self.title} \N{EM DASH} {self.verdict_words}{reason}"
 
 
-def build_report(folder: Path) -> Path:
-    """Write `report.html` into a run folder from its trajectory; returns its path."""
+def build_report(folder: Path, draft: ReportDraft | None = None) -> Path:
+    """Write `report.html` into a run folder from its trajectory; returns its path. The
+    pictures a `draft` drew during the run are used as they are; the rest are drawn from
+    the folder's PNGs."""
     folder = Path(folder)
     run = Trajectory.load(folder)
+    drawn = draft.pictures() if draft is not None else {}
+    from_folder = _opener(folder)
+
+    def view(step: StepRecorded) -> StepView:
+        made = drawn.get(step.index)
+        if made is not None and made.names == (step.screenshot, step.after):
+            return _step_view(step, made.pictures)
+        return _step_view(step, _pictures(step, from_folder))
+
     # Decoding, drawing and scaling the pictures is most of the work, and Pillow lets go
     # of the interpreter lock for it: the steps are drawn side by side.
     with ThreadPoolExecutor(max_workers=min(8, os.cpu_count() or 1)) as pool:
-        views = list(pool.map(lambda step: _step_view(folder, step), run.steps))
+        views = list(pool.map(view, run.steps))
     page = _template().render(
         run=run,
         start=run.start,
@@ -144,6 +161,65 @@ def build_report(folder: Path) -> Path:
     return path
 
 
+@dataclass(frozen=True)
+class _Drawn:
+    """A step's pictures, and the names of the frames they were drawn from."""
+
+    names: tuple[str | None, str | None]
+    pictures: list[Picture]
+
+
+class ReportDraft:
+    """The report's pictures drawn while the run goes on, each step's as soon as it is
+    recorded, from the frames still in memory and on a thread of its own: the run's end
+    then only writes the page (`build_report(folder, draft)`), and no PNG is read back.
+    What it draws is what the folder's PNGs give (they hold the same pixels)."""
+
+    def __init__(self) -> None:
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="report")
+        self._drawn: dict[int, Future[_Drawn]] = {}
+
+    def add(self, step: StepRecorded, frames: Mapping[str, Screenshot]) -> None:
+        """Draw `step`'s pictures from `frames` (its PNG names to the screenshots saved
+        under them)."""
+
+        def draw() -> _Drawn:
+            return _Drawn((step.screenshot, step.after), _pictures(step, _from_memory(frames)))
+
+        self._drawn[step.index] = self._pool.submit(draw)
+
+    def pictures(self) -> dict[int, _Drawn]:
+        """Every step's pictures, by step number, once drawn; the thread then ends. A step
+        whose drawing failed is left out (the report draws it from the folder)."""
+        done = {}
+        for index, future in self._drawn.items():
+            try:
+                done[index] = future.result()
+            except Exception:
+                log.exception("drawing step %d's pictures failed", index)
+        self._pool.shutdown(wait=True)
+        return done
+
+
+def _opener(folder: Path) -> Callable[[str], Image.Image]:
+    def open_png(name: str) -> Image.Image:
+        from PIL import Image
+
+        with Image.open(folder / name) as opened:
+            return opened.convert("RGB")
+
+    return open_png
+
+
+def _from_memory(frames: Mapping[str, Screenshot]) -> Callable[[str], Image.Image]:
+    def open_frame(name: str) -> Image.Image:
+        if name not in frames:
+            raise FileNotFoundError(name)
+        return frames[name].image()
+
+    return open_frame
+
+
 @cache
 def _template() -> Template:
     from jinja2 import Environment, StrictUndefined
@@ -155,7 +231,7 @@ def _template() -> Template:
     return environment.from_string(text)
 
 
-def _step_view(folder: Path, step: StepRecorded) -> StepView:
+def _step_view(step: StepRecorded, pictures: list[Picture]) -> StepView:
     verdict: Literal["ok", "failed", "planned"]
     if step.ok is None:
         verdict, words = "planned", "planned (dry run)"
@@ -164,13 +240,6 @@ def _step_view(folder: Path, step: StepRecorded) -> StepView:
     else:
         kind = FAILURE_WORDS.get(step.failure) if step.failure is not None else None
         verdict, words = "failed", f"FAILED ({kind})" if kind else "FAILED"
-    marks = _marks(step)
-    # The after frame shows the same region, with the targets only: candidates belong to
-    # the frame grounding looked at.
-    after_marks = [m for m in marks if m.colour != CANDIDATE_COLOUR]
-    pictures = [_picture(folder, step.screenshot, step.geometry, marks, "before", step.ok)]
-    if step.after is not None or (step.ok is not None and step.screenshot is not None):
-        pictures.append(_picture(folder, step.after, step.geometry, after_marks, "after", step.ok))
     return StepView(
         step=step,
         anchor=f"step-{step.index}",
@@ -179,6 +248,20 @@ def _step_view(folder: Path, step: StepRecorded) -> StepView:
         pictures=pictures,
         action_json=step.action.model_dump_json(indent=2, exclude_none=True),
     )
+
+
+def _pictures(step: StepRecorded, open_frame: Callable[[str], Image.Image]) -> list[Picture]:
+    """The step's before picture, and its after picture when the action ran."""
+    marks = _marks(step)
+    # The after frame shows the same region, with the targets only: candidates belong to
+    # the frame grounding looked at.
+    after_marks = [m for m in marks if m.colour != CANDIDATE_COLOUR]
+    pictures = [_picture(open_frame, step.screenshot, step.geometry, marks, "before", step.ok)]
+    if step.after is not None or (step.ok is not None and step.screenshot is not None):
+        pictures.append(
+            _picture(open_frame, step.after, step.geometry, after_marks, "after", step.ok)
+        )
+    return pictures
 
 
 def _marks(step: StepRecorded) -> list[Mark]:
@@ -214,14 +297,14 @@ def _short(text: str, most: int = 40) -> str:
 
 
 def _picture(
-    folder: Path,
+    open_frame: Callable[[str], Image.Image],
     name: str | None,
     geometry: ScreenGeometry | None,
     marks: list[Mark],
     which: str,
     ok: bool | None,
 ) -> Picture:
-    """Read one of a step's PNGs and make its embedded views, or say why there are none."""
+    """Open one of a step's frames and make its embedded views, or say why there are none."""
     from PIL import Image
 
     if name is None:
@@ -231,8 +314,7 @@ def _picture(
             why = "nothing ran (dry run)" if ok is None else "no screenshot was recorded"
         return Picture(caption=which, note=f"No {which} picture: {why}.")
     try:
-        with Image.open(folder / name) as opened:
-            image = opened.convert("RGB")
+        image = open_frame(name)
     except FileNotFoundError:
         return Picture(caption=which, note=f"{name} is missing from the run folder.")
     except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as error:

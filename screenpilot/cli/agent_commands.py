@@ -78,9 +78,9 @@ def step_printer() -> Any:
     return StepPrinter(out)
 
 
-def _finish(result: Any, *, report: bool = True) -> None:
-    """Print how a run ended, then build its report (the result is what a person waits
-    for; the report follows), and exit with a code scripts can rely on."""
+def _finish(result: Any) -> None:
+    """Print how a run ended and where its report is, and exit with a code scripts can
+    rely on."""
     from rich.markup import escape
 
     colour = "green" if result.ok else "red"
@@ -88,13 +88,8 @@ def _finish(result: Any, *, report: bool = True) -> None:
         f"[{colour}]{result.status}[/]: {escape(result.message)} ({result.steps} steps, "
         f"{result.model_calls} model calls, {result.seconds:.1f} s)"
     )
-    made = result.report
-    if made is None and report and result.folder is not None:
-        from screenpilot.agent.report import build_report
-
-        made = build_report(result.folder)
-    if made is not None:
-        out.print(f"report: {escape(str(made))}")
+    if result.report is not None:
+        out.print(f"report: {escape(str(result.report))}")
     if result.status == "cancelled":
         raise typer.Exit(EXIT_CANCELLED)
     if not result.ok:
@@ -169,7 +164,6 @@ def demo(output: Output = Path("runs")) -> None:
                     reader=reader,
                     output=output,
                     observers=[step_printer()],
-                    report=False,
                 )
                 result = agent.run(DEMO_INSTRUCTION)
             if saved.exists():
@@ -201,8 +195,8 @@ def load_runtime(
 
 
 def _drive(device: str, policy: Any, instruction: str, **options: Any) -> Any:
-    """Run the agent on the named device (opened and closed here) and return its result
-    (its report is left to `_finish`)."""
+    """Run the agent on the named device (opened and closed here) and return its result.
+    Its report's pictures are drawn as the steps go, so the report costs its end little."""
     from screenpilot.agent.loop import Agent
     from screenpilot.perception.ocr import RapidOcr, ScreenReader
 
@@ -212,7 +206,6 @@ def _drive(device: str, policy: Any, instruction: str, **options: Any) -> Any:
             policy,
             reader=ScreenReader(RapidOcr()),
             observers=[step_printer()],
-            report=False,
             **options,
         )
         return agent.run(instruction)
@@ -334,8 +327,8 @@ def run(
             dry_run=dry_run,
             budgets=Budgets(max_steps=max_steps),
             confirm=confirmation(yes),
-        ),
-        report=not no_report,
+            report=not no_report,
+        )
     )
 
 

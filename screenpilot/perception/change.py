@@ -24,6 +24,10 @@ Frame = NDArray[np.uint8]
 DEFAULT_TOLERANCE = 8
 #: Side of the comparison tiles, in pixels.
 DEFAULT_TILE = 32
+#: Pixels kept around a change's bounding box.
+DEFAULT_MARGIN = 24
+#: The smallest side of a changed region, in pixels.
+MIN_SIDE = 64
 
 
 def _moved(before: Frame, after: Frame, tolerance: int) -> NDArray[np.intp]:
@@ -88,11 +92,17 @@ def changed_regions(
     tolerance: int = DEFAULT_TOLERANCE,
     tile: int = DEFAULT_TILE,
     pad: int = 1,
+    margin: int = DEFAULT_MARGIN,
 ) -> list[Rect]:
-    """Rectangles (in pixels of the frames) covering every change, as few as reasonable.
+    """Rectangles (in pixels of the frames) covering every change, as few and as small as
+    reasonable.
 
-    Changed tiles are grown by `pad` tiles (so text cut at a tile edge is read whole), then
-    touching tiles are merged into their bounding rectangles.
+    Changes are grouped on the tile grid: changed tiles grown by `pad` tiles that touch
+    form one group (a typed word and its caret, a focus ring and the field inside it). Each
+    group's rectangle is the bounding box of its changed pixels, `margin` pixels wider on
+    every side (OCR drops a letter that touches the edge of its crop), not of its tiles:
+    a tile-sized rectangle reaches into the label beside a field, and whatever it touches
+    is read again.
     """
     h, w = after.shape[:2]
     if before.shape != after.shape:
@@ -109,15 +119,33 @@ def changed_regions(
             grown |= np.roll(np.roll(tiles, dy, axis=0), dx, axis=1) & _not_wrapped(
                 tiles.shape, dy, dx
             )
-    return [
-        Rect(
-            left=c0 * tile,
-            top=r0 * tile,
-            width=min(w, (c1 + 1) * tile) - c0 * tile,
-            height=min(h, (r1 + 1) * tile) - r0 * tile,
-        )
-        for r0, c0, r1, c1 in _components(grown)
-    ]
+    changed = np.zeros(h * w, dtype=bool)
+    changed[moved] = True
+    changed = changed.reshape(h, w)
+    regions = []
+    for r0, c0, r1, c1 in _components(grown):
+        top, left = r0 * tile, c0 * tile
+        group = changed[top : (r1 + 1) * tile, left : (c1 + 1) * tile]
+        ys, xs = np.flatnonzero(group.any(axis=1)), np.flatnonzero(group.any(axis=0))
+        y0, y1 = _widened(top + int(ys[0]), top + int(ys[-1]) + 1, margin, h)
+        x0, x1 = _widened(left + int(xs[0]), left + int(xs[-1]) + 1, margin, w)
+        regions.append(Rect(left=x0, top=y0, width=x1 - x0, height=y1 - y0))
+    return regions
+
+
+def _widened(start: int, end: int, margin: int, limit: int) -> tuple[int, int]:
+    """[start, end) grown by `margin` each way and to at least `MIN_SIDE` (the detector
+    finds nothing in a crop much smaller: two letters typed, cropped 39x34 px, read as
+    nothing, and as "Lo" at 63x58), kept within [0, limit)."""
+    start, end = start - margin, end + margin
+    short = MIN_SIDE - (end - start)
+    if short > 0:
+        start, end = start - short // 2, end + short - short // 2
+    if start < 0:
+        start, end = 0, end - start
+    if end > limit:
+        start, end = max(0, start - (end - limit)), limit
+    return start, end
 
 
 def _not_wrapped(shape: tuple[int, ...], dy: int, dx: int) -> NDArray[np.bool_]:

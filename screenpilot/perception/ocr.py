@@ -22,8 +22,9 @@ from __future__ import annotations
 import contextlib
 import importlib.util
 import logging
+import os
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from typing import Any, Protocol
 
@@ -153,7 +154,8 @@ class RapidOcr:
 
 def _load_engine() -> Any:
     try:
-        from rapidocr import RapidOCR
+        with _each_config_parsed_once():
+            from rapidocr import RapidOCR
     except ImportError:
         raise OcrError(_MISSING) from None
     return RapidOCR(
@@ -176,6 +178,35 @@ def _load_engine() -> Any:
             "Rec.rec_batch_num": 1,
         }
     )
+
+
+@contextlib.contextmanager
+def _each_config_parsed_once() -> Iterator[None]:
+    """While rapidocr is imported, a YAML file it parses twice is parsed once: two of its
+    modules each parse its 85 KB table of models (`default_models.yaml`, 0.1 s apiece) and
+    only read it. Nothing changes once the import is over."""
+    try:
+        from omegaconf import OmegaConf
+    except ImportError:  # rapidocr's own import then says what is missing
+        yield
+        return
+    original = vars(OmegaConf)["load"]  # the staticmethod itself, put back as it was
+    parse = OmegaConf.load
+    parsed: dict[str, Any] = {}
+
+    def load_once(path: Any) -> Any:
+        if not isinstance(path, str | os.PathLike):  # an open file: parsed as it comes
+            return parse(path)
+        key = os.path.realpath(path)
+        if key not in parsed:
+            parsed[key] = parse(key)
+        return parsed[key]
+
+    OmegaConf.load = staticmethod(load_once)  # type: ignore[method-assign, assignment]
+    try:
+        yield
+    finally:
+        OmegaConf.load = original  # type: ignore[method-assign]
 
 
 def _overlaps(a: Rect, b: Rect) -> bool:
