@@ -235,3 +235,32 @@ def test_a_change_made_before_the_wait_began_counts_as_the_reaction() -> None:
         clock=still.clock, sleep=still.sleep,
     )  # fmt: skip
     assert unchanged.stable and unchanged.waited >= 0.3  # nothing happened yet: the floor holds
+
+
+def test_a_region_is_its_change_and_a_margin_not_whole_tiles() -> None:
+    """A word typed at x=300 must not reach into a label ending 40 px to its left (a tile's
+    rectangle did, and the label was read again every step); a dot grows to a crop OCR can
+    read; a group the caller calls empty is left out."""
+    from screenpilot.perception.change import DEFAULT_MARGIN, MIN_SIDE
+
+    a = frame()
+    b = a.copy()
+    b[500:520, 300:400] = 0
+    b[800:802, 1000:1002] = 0
+    word, dot = changed_regions(a, b)
+    assert word == Rect(
+        left=300 - DEFAULT_MARGIN,
+        top=500 - DEFAULT_MARGIN,
+        width=100 + 2 * DEFAULT_MARGIN,
+        height=20 + 2 * DEFAULT_MARGIN,
+    )
+    assert (dot.width, dot.height) == (MIN_SIDE, MIN_SIDE)
+    assert dot.left <= 1000 and dot.left + dot.width >= 1002
+    seen: list[tuple[int, ...]] = []
+
+    def thin(mask: np.ndarray) -> bool:
+        seen.append(mask.shape)
+        return bool(mask.shape[0] <= 2)
+
+    assert changed_regions(a, b, unless=thin) == [word]
+    assert sorted(seen) == [(2, 2), (20, 100)]  # each group's changed pixels, cropped

@@ -363,3 +363,56 @@ def test_a_config_rapidocr_parses_twice_while_imported_is_parsed_once(tmp_path: 
         assert first.det.small == "a.onnx"
         assert vars(OmegaConf)["load"] is original
         assert OmegaConf.load(table) is not first and parsed.call_count == 2
+
+
+def test_a_field_read_where_it_was_typed_is_not_read_again() -> None:
+    """What `read_region` read (the typed field, checked) is what the next `lines` keeps
+    there: that region is read again only where it changed since."""
+    frame = _entry_frame(255)  # an empty entry at (50, 40)-(350, 70)
+    typed = _entry_frame(40)
+    word = OcrLine("Ada", _rect(58, 48, 32, 14), 0.95)
+    engine = ScriptedEngine([])
+    reader = ScreenReader(engine)
+    assert reader.lines(frame) == []
+    engine.lines = [word]
+    field = _rect(50, 40, 300, 30)
+    assert reader.read_region(typed, field) == [word]
+    read = len(engine.crops)
+    assert reader.lines(typed) == [word] and len(engine.crops) == read  # nothing read
+    elsewhere = typed.copy()
+    elsewhere[120:140, 100:160] = 0
+    engine.lines = [word, OcrLine("Sent", _rect(100, 120, 60, 20), 0.9)]
+    assert {ln.text for ln in reader.lines(elsewhere)} == {"Ada", "Sent"}
+    (crop,) = engine.crops[read:]
+    assert crop[0] < 100  # the new line's region, not the field again
+    # A line that reaches out of the region read is not cut short: nothing is learnt.
+    other = ScreenReader(ScriptedEngine([word]))
+    other.lines(typed)
+    other.read_region(typed, _rect(50, 40, 20, 30))
+    assert other._lines == [word]
+
+
+def test_a_focus_ring_or_a_caret_alone_is_not_read_again() -> None:
+    frame = _entry_frame(40)
+    word = OcrLine("Ada", _rect(58, 48, 32, 14), 0.95)
+    engine = ScriptedEngine([word])
+    reader = ScreenReader(engine)
+    reader.lines(frame)
+    read = len(engine.crops)
+    focused = frame.copy()
+    for d in (1, 2):  # a two-pixel ring around the entry
+        focused[40 - d, 50 - d : 350 + d] = focused[69 + d, 50 - d : 350 + d] = (60, 110, 220)
+        focused[40 - d : 70 + d, 50 - d] = focused[40 - d : 70 + d, 349 + d] = (60, 110, 220)
+    focused[47:63, 94:96] = 0  # the caret after the word
+    assert reader.lines(focused) == [word] and len(engine.crops) == read
+    blinked = focused.copy()
+    blinked[47:63, 94:96] = 255
+    assert reader.lines(blinked) == [word] and len(engine.crops) == read
+    # A stroke wider than a caret, or anything inside the ring, is read.
+    changed = blinked.copy()
+    for ink in (np.s_[47:63, 94:98], np.s_[50:60, 300:306]):
+        changed = changed.copy()
+        changed[ink] = 0
+        reader.lines(changed)
+        assert len(engine.crops) == read + 1
+        read += 1

@@ -58,8 +58,10 @@ log = logging.getLogger(__name__)
 #: Share of pixels that may differ between two frames still called "the same": a blinking
 #: text caret is a few dozen of the two million pixels of a 1080p screen; this allows ~100.
 SETTLE_NOISE = 0.00005
-#: How long a click into a field may take to show (a caret, a focus ring) before typing.
-FOCUS_WAIT = 0.5
+#: How long a click into a field may take to show (a caret, a focus ring) before typing, and
+#: how often the screen is looked at meanwhile (a capture and compare is ~2 ms; a toolkit
+#: shows the focus within a few ms of the click).
+FOCUS_WAIT, FOCUS_POLL = 0.5, 0.01
 
 
 #: Longest gap between two clicks that toolkits take as a double click (GTK's default 400 ms,
@@ -392,7 +394,7 @@ class Executor:
             lambda: self.device.screenshot().raw,
             before,
             timeout=FOCUS_WAIT,
-            interval=self.settle_interval / 2,
+            interval=min(FOCUS_POLL, self.settle_interval / 2),
             max_changed=SETTLE_NOISE,
             clock=self.clock,
             sleep=self.sleep,

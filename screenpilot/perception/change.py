@@ -93,6 +93,7 @@ def changed_regions(
     tile: int = DEFAULT_TILE,
     pad: int = 1,
     margin: int = DEFAULT_MARGIN,
+    unless: Callable[[NDArray[np.bool_]], bool] | None = None,
 ) -> list[Rect]:
     """Rectangles (in pixels of the frames) covering every change, as few and as small as
     reasonable.
@@ -102,7 +103,8 @@ def changed_regions(
     group's rectangle is the bounding box of its changed pixels, `margin` pixels wider on
     every side (OCR drops a letter that touches the edge of its crop), not of its tiles:
     a tile-sized rectangle reaches into the label beside a field, and whatever it touches
-    is read again.
+    is read again. A group for which `unless` says True of its changed pixels (a mask over
+    their bounding box) is left out.
     """
     h, w = after.shape[:2]
     if before.shape != after.shape:
@@ -127,6 +129,8 @@ def changed_regions(
         top, left = r0 * tile, c0 * tile
         group = changed[top : (r1 + 1) * tile, left : (c1 + 1) * tile]
         ys, xs = np.flatnonzero(group.any(axis=1)), np.flatnonzero(group.any(axis=0))
+        if unless is not None and unless(group[ys[0] : ys[-1] + 1, xs[0] : xs[-1] + 1]):
+            continue
         y0, y1 = _widened(top + int(ys[0]), top + int(ys[-1]) + 1, margin, h)
         x0, x1 = _widened(left + int(xs[0]), left + int(xs[-1]) + 1, margin, w)
         regions.append(Rect(left=x0, top=y0, width=x1 - x0, height=y1 - y0))

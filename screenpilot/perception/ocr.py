@@ -37,6 +37,7 @@ from screenpilot.perception.change import Frame, changed_regions
 from screenpilot.perception.elements import Element, numbered
 from screenpilot.perception.geometry import ImageBox, Rect, ScreenBox, ScreenGeometry
 from screenpilot.perception.ocr_tiles import DETECT_LIMIT, needs_tiles, read_tiled
+from screenpilot.perception.opencv import cv2_module
 from screenpilot.perception.shapes import Control, find_controls
 from screenpilot.perception.text_lines import OcrLine, OcrWord, quad_box, split_words
 
@@ -246,7 +247,7 @@ class ScreenReader:
             lines = self._read(frame, Rect(width=w, height=h))
             self.last_read_area = 1.0
         else:
-            regions = self._grow(changed_regions(self._frame, frame))
+            regions = self._grow(changed_regions(self._frame, frame, unless=_no_text_in))
             area = sum(r.width * r.height for r in regions) / (w * h)
             self.last_read_area = area
             if area > FULL_READ_SHARE:
@@ -279,8 +280,27 @@ class ScreenReader:
         return numbered(found, "ocr")
 
     def read_region(self, frame: Frame, region: Rect) -> list[OcrLine]:
-        """OCR one region of a frame now (no reuse): for checking what a field shows."""
-        return self._read(frame, region)
+        """OCR one region of a frame now (no reuse): for checking what a field shows. The
+        reading is kept: the next `lines` reads that region again only where it changed
+        after `frame`."""
+        lines = self._read(frame, region)
+        self._learn(frame, region, lines)
+        return lines
+
+    def _learn(self, frame: Frame, region: Rect, lines: list[OcrLine]) -> None:
+        """Take `lines`, read from `region` of `frame`, as what that region now shows:
+        the region's pixels and lines replace the ones last read there. Not when an old
+        line crosses the region's edge (its part outside would be lost)."""
+        if self._frame is None or self._frame.shape != frame.shape:
+            return
+        if any(_overlaps(ln.box, region) and not _inside(ln.box, region) for ln in self._lines):
+            return
+        rows = slice(region.top, region.top + region.height)
+        columns = slice(region.left, region.left + region.width)
+        seen = self._frame.copy()  # the frame itself may be a screenshot kept elsewhere
+        seen[rows, columns] = frame[rows, columns]
+        kept = [ln for ln in self._lines if not _overlaps(ln.box, region)]
+        self._frame, self._lines = seen, kept + lines
 
     def _grow(self, regions: list[Rect]) -> list[Rect]:
         """Widen changed regions until every old line lies wholly inside one or wholly
@@ -314,6 +334,37 @@ class ScreenReader:
             return []
         crop = frame[drawn.top : drawn.top + drawn.height, drawn.left : drawn.left + drawn.width]
         return [ln.moved(drawn.left, drawn.top) for ln in self.engine.read(crop)]
+
+
+#: Least width and height of a focus ring, and how far in from its outer edge it is drawn.
+RING_LEAST, RING_DEPTH = (16, 12), 2
+#: Widest a text caret is drawn, and its least height.
+CARET_WIDTH, CARET_LEAST = 2, 8
+
+
+def _no_text_in(changed: NDArray[np.bool_]) -> bool:
+    """Whether a change (a mask of its changed pixels) is a field's focus shown or taken
+    away and nothing else, which no text could be in. Each stroke of it is either
+    - an outline: a rectangle's edge no more than `RING_DEPTH` px deep, nothing changed
+      inside it (a focus ring), or
+    - a caret: a bar no wider than `CARET_WIDTH` px, the height of a line of text (a text
+      caret blinking, or gone from the field that lost focus).
+    A lone "l" or "|" drawn as a one-stroke bar looks the same and is missed: text typed
+    by an action is read where it was typed (`read_region`), so this holds only for an
+    application changing its own text by that one letter."""
+    count, labels, stats, _ = cv2_module().connectedComponentsWithStats(
+        np.ascontiguousarray(changed).view(np.uint8), connectivity=8
+    )
+    for label in range(1, count):
+        x, y, w, h = (int(v) for v in stats[label, :4])
+        if w <= CARET_WIDTH and h >= CARET_LEAST:
+            continue
+        if w < RING_LEAST[0] or h < RING_LEAST[1]:
+            return False
+        d = RING_DEPTH
+        if (labels[y + d : y + h - d, x + d : x + w - d] == label).any():
+            return False
+    return True
 
 
 def _drawn_controls(frame: Frame) -> list[Control]:
