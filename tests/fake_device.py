@@ -65,6 +65,11 @@ class FakeDesktop:
     #: A clicked entry takes the focus only after this many more screenshots (a browser
     #: busy with the click); keys before that go to the old focus.
     focus_lag: int = 0
+    #: The tree it reports stops following the widgets, as a cached accessibility tree does
+    #: when an event is lost, until `forget_elements()`: `elements()` answers what it
+    #: answered when this was set.
+    lost_events: bool = False
+    _snapshot: list[Element] | None = None
     #: Effects waiting for their screenshot: (when `shots` reaches it, what happens).
     _due: list[tuple[int, Callable[[], None]]] = field(default_factory=list)
 
@@ -113,6 +118,17 @@ class FakeDesktop:
         return Screenshot(frame, self.geometry, time.monotonic())
 
     def elements(self) -> list[Element]:
+        if not self.lost_events:
+            return self._tree()
+        if self._snapshot is None:
+            self._snapshot = self._tree()
+        return self._snapshot
+
+    def forget_elements(self) -> None:
+        self.calls.append(("forget_elements", None))
+        self.lost_events, self._snapshot = False, None
+
+    def _tree(self) -> list[Element]:
         found = []
         for i, w in enumerate(self.widgets):
             states = {"enabled"}

@@ -51,7 +51,20 @@ pyatspi = load_pyatspi()
 cached, fresh = AccessibilityReader(pyatspi), AccessibilityReader(pyatspi, cache=False)
 def dump(read):
     return [e.model_dump(mode="json") for e in arrange(read)]
+from gi.repository import GLib
+import time
 for line in sys.stdin:
+    if line.strip() == "lose":  # the events of the last change reach us and are lost
+        context, deadline = GLib.MainContext.default(), time.monotonic() + 5
+        while not cached._notes and time.monotonic() < deadline:
+            while context.pending():
+                context.iteration(False)
+            time.sleep(0.01)
+        print(json.dumps({"lost": len(cached._notes)}), flush=True)
+        cached._notes.clear()
+        continue
+    if line.strip() == "forget":
+        cached.forget()
     read = cached.read()
     print(json.dumps({"cached": dump(read), "asked": read.asked, "nodes": read.nodes,
                       "fresh": dump(fresh.read())}), flush=True)
@@ -90,10 +103,18 @@ class Window:
         self.app.stdin.flush()
         assert self._line(self.app) == "ok", command
 
-    def read(self) -> tuple[list[Element], list[Element], int]:
-        """(cached elements, uncached elements, accessibles the cached read asked)."""
+    def lose_events(self) -> int:
+        """Throw away the events the last change sent the reader; how many there were."""
         assert self.reader.stdin is not None
-        self.reader.stdin.write("read\n")
+        self.reader.stdin.write("lose\n")
+        self.reader.stdin.flush()
+        return int(json.loads(self._line(self.reader))["lost"])
+
+    def read(self, command: str = "read") -> tuple[list[Element], list[Element], int]:
+        """(cached elements, uncached elements, accessibles the cached read asked); the
+        command "forget" has the cached reader drop its cache first."""
+        assert self.reader.stdin is not None
+        self.reader.stdin.write(command + "\n")
         self.reader.stdin.flush()
         line = self._line(self.reader)
         assert line, "the reader process died"
@@ -192,6 +213,24 @@ def test_every_change_to_a_gtk_window_shows_in_the_next_cached_read(session: XSe
         seen, _ = assert_fresh(window)
         moved = by_name(seen)["Button 3"].box
         assert (moved.x1 - before["Button 3"].x1, moved.y1 - before["Button 3"].y1) == (300, 200)
+    finally:
+        window.close()
+
+
+@pytest.mark.integration
+def test_a_cache_told_to_forget_reads_what_a_lost_event_hid(session: XSession) -> None:
+    """With the events of a change lost, the cache still shows the old text (what the
+    executor's late looks guard against); after `forget()` the read asks everything."""
+    window = Window(session, 20)
+    try:
+        assert_fresh(window)
+        window.change("fill 3 typed here")
+        assert window.lose_events() >= 1
+        cached, fresh, _ = window.read()
+        assert values(cached)["Entry 3"] == "" and values(fresh)["Entry 3"] == "typed here"
+        cached, fresh, asked = window.read("forget")
+        assert cached == fresh and values(cached)["Entry 3"] == "typed here"
+        assert asked == 20  # every widget asked again
     finally:
         window.close()
 

@@ -256,11 +256,14 @@ def test_a_region_is_its_change_and_a_margin_not_whole_tiles() -> None:
     )
     assert (dot.width, dot.height) == (MIN_SIDE, MIN_SIDE)
     assert dot.left <= 1000 and dot.left + dot.width >= 1002
-    seen: list[tuple[int, ...]] = []
+    seen: list[tuple[tuple[int, ...], Rect]] = []
 
-    def thin(mask: np.ndarray) -> bool:
-        seen.append(mask.shape)
+    def thin(mask: np.ndarray, where: Rect) -> bool:
+        seen.append((mask.shape, where))
         return bool(mask.shape[0] <= 2)
 
     assert changed_regions(a, b, unless=thin) == [word]
-    assert sorted(seen) == [(2, 2), (20, 100)]  # each group's changed pixels, cropped
+    assert sorted(seen, key=lambda s: s[1].top) == [  # each group's changed pixels, cropped
+        ((20, 100), Rect(left=300, top=500, width=100, height=20)),
+        ((2, 2), Rect(left=1000, top=800, width=2, height=2)),
+    ]

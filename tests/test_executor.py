@@ -190,6 +190,18 @@ def test_a_field_that_shows_its_text_late_passes_and_is_typed_once() -> None:
     assert [c for c in device.calls if c[0] == "type"] == [("type", "Bob Stone")]
 
 
+def test_a_tree_that_missed_the_typing_is_read_afresh_before_the_step_fails() -> None:
+    """A cached accessibility tree whose text-changed event never came still says '' after
+    the typing: the late looks ask the device to read its tree afresh, and see 'Ada'."""
+    device = form()
+    device.lost_events = True
+    result = executor(device).run(TypeText(text="Ada", target="Name"))
+    assert result.ok, result.verdict
+    assert "seen late" in result.verdict.reason and "'Ada'" in result.verdict.reason
+    assert device.calls.count(("forget_elements", None)) == 1
+    assert [c for c in device.calls if c[0] == "type"] == [("type", "Ada")]  # typed once
+
+
 def test_a_chord_whose_effect_comes_late_is_pressed_once() -> None:
     from screenpilot.actions.vocabulary import Key
 

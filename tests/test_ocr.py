@@ -344,10 +344,15 @@ def test_a_failed_background_load_is_told_by_the_first_read(
         _ = engine._engine
 
 
-def test_a_config_rapidocr_parses_twice_while_imported_is_parsed_once(tmp_path: Path) -> None:
+def test_a_config_rapidocr_parses_twice_while_imported_is_parsed_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Two of rapidocr's modules parse the same YAML table at import; while it is imported
     the second parse gets the first's result, and afterwards OmegaConf parses afresh."""
+    import sys
     from unittest import mock
+
+    monkeypatch.delitem(sys.modules, "rapidocr.main", raising=False)  # as if not imported yet
 
     from omegaconf import OmegaConf
 
@@ -385,11 +390,18 @@ def test_a_field_read_where_it_was_typed_is_not_read_again() -> None:
     assert {ln.text for ln in reader.lines(elsewhere)} == {"Ada", "Sent"}
     (crop,) = engine.crops[read:]
     assert crop[0] < 100  # the new line's region, not the field again
-    # A line that reaches out of the region read is not cut short: nothing is learnt.
+    # A line that reaches out of the region read is not cut short: nothing is learnt, and
+    # the next read looks there again.
     other = ScreenReader(ScriptedEngine([word]))
     other.lines(typed)
-    other.read_region(typed, _rect(50, 40, 20, 30))
-    assert other._lines == [word]
+    other.read_region(typed.copy(), _rect(50, 40, 20, 30))
+    assert other._frame is typed and other._lines == [word]
+    # Learning writes into a copy, never into the frame the caller gave the reader.
+    kept = frame.copy()
+    mine = ScreenReader(ScriptedEngine([]))
+    mine.lines(frame)
+    mine.read_region(typed, field)
+    assert np.array_equal(frame, kept) and mine._frame is not frame
 
 
 def test_a_focus_ring_or_a_caret_alone_is_not_read_again() -> None:
@@ -408,7 +420,7 @@ def test_a_focus_ring_or_a_caret_alone_is_not_read_again() -> None:
     blinked = focused.copy()
     blinked[47:63, 94:96] = 255
     assert reader.lines(blinked) == [word] and len(engine.crops) == read
-    # A stroke wider than a caret, or anything inside the ring, is read.
+    # A stroke wider than a caret, or a small one, is read.
     changed = blinked.copy()
     for ink in (np.s_[47:63, 94:98], np.s_[50:60, 300:306]):
         changed = changed.copy()
@@ -416,3 +428,29 @@ def test_a_focus_ring_or_a_caret_alone_is_not_read_again() -> None:
         reader.lines(changed)
         assert len(engine.crops) == read + 1
         read += 1
+
+
+def test_where_keys_went_a_change_as_thin_as_a_caret_is_read() -> None:
+    """Deleting an "l" changes a bar no wider than a caret: where keys were sent, the next
+    read does not take it for one (and where they were not, a caret's blink is skipped)."""
+    will = _entry_frame(255)
+    will[48:62, 58:70] = 40  # "Wi"
+    will[48:62, 74:76] = 40  # "l"
+    will[48:62, 80:82] = 40  # "l"
+    engine = ScriptedEngine([OcrLine("Will", _rect(58, 48, 24, 14), 0.95)])
+    reader = ScreenReader(engine)
+    reader.lines(will)
+    wil = will.copy()
+    wil[48:62, 80:82] = 255  # the last "l" deleted
+    engine.lines = [OcrLine("Wil", _rect(58, 48, 18, 14), 0.95)]
+    read = len(engine.crops)
+    assert [ln.text for ln in reader.lines(wil)] == ["Will"]  # taken for a caret: not read
+    reader.lines(will)  # back as it was (skipped too)
+    assert len(engine.crops) == read
+    reader.keys_went_to(_rect(40, 30, 320, 50))  # BackSpace into the entry
+    assert [ln.text for ln in reader.lines(wil)] == ["Wil"]
+    assert len(engine.crops) == read + 1
+    # Keys to an unknown place: every change is read.
+    engine.lines = [OcrLine("Will", _rect(58, 48, 24, 14), 0.95)]
+    reader.keys_went_to(None)
+    assert [ln.text for ln in reader.lines(will)] == ["Will"]

@@ -44,7 +44,7 @@ from screenpilot.actions.vocabulary import (
     TypeText,
     Wait,
 )
-from screenpilot.devices.protocol import Device
+from screenpilot.devices.protocol import CachesElements, Device
 from screenpilot.errors import ScreenpilotError
 from screenpilot.perception.change import Frame, wait_for_change, wait_until_stable
 from screenpilot.perception.elements import Element
@@ -305,6 +305,9 @@ class Executor:
         self._typing = None
         self._act(action, placements, before)
         acted_at = self.clock()
+        if self.reader is not None and isinstance(action, TypeText | Key):
+            keyed = placed.box if placed is not None else None
+            self.reader.keys_went_to(field_region(keyed, before) if keyed is not None else None)
         after, settled = self._settle(action, before, _checked_elsewhere(action, placed, before))
         settled_at = self.clock()
         verdict, after = self._verify(action, placed, before, after)
@@ -428,6 +431,10 @@ class Executor:
                 break
             self.sleep(pause)
             looks -= 1
+            if isinstance(self.device, CachesElements):
+                # An event the toolkit should have sent may never have come: a field seen
+                # holding "bob" on the screen stayed '' in the cached tree for 1.5 s.
+                self.device.forget_elements()
             after = self.device.screenshot()
             verdict = verify(action, placed, before, after, self.probe, intended=intended)
             if verdict.ok:

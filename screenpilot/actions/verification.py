@@ -184,13 +184,15 @@ def _typed(
             changed,
         )
     region = field_region(placed.box, before)
+    # What OCR read there before, plus the text (typing adds at the end), when nothing else
+    # says what it should hold; read first, so the reader keeps the reading of after.
+    had_read = probe.read_text(before.screenshot.pixels, region) if intended is None else None
     seen = probe.read_text(after.pixels, region)
     if secret or (_masked(seen) and not _masked(text)):
         # A password field shows dots (or, to OCR, nothing it can read) for what was typed.
         return _password_seen(seen, intended, local, changed)
     if intended is None:
-        # What OCR read there before, plus the text (typing adds at the end).
-        intended = probe.read_text(before.screenshot.pixels, region).strip() + text
+        intended = (had_read or "").strip() + text
     shown = _caret_off(seen.strip()) if _fold(seen) != _fold(intended) else seen
     had = intended[: -len(text)] if intended.endswith(text) else ""
     if _fold(shown) == _fold(intended) or _typed_once(seen, text, had):

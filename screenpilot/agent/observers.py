@@ -168,6 +168,9 @@ class TrajectoryRecorder(Observer):
         from screenpilot.agent.report import build_report
 
         self.writer.write(record)
-        self.writer.close()
-        if self.draft is not None:
-            self.report = build_report(self.folder, self.draft)
+        try:
+            self.writer.close()  # raises when a screenshot could not be saved
+        finally:
+            # ... and the report is written all the same, saying which picture is missing.
+            if self.draft is not None:
+                self.report = build_report(self.folder, self.draft)

@@ -1,4 +1,5 @@
-"""The HTML report of a run (`report.html` in its folder), rebuilt from the trajectory alone.
+"""The HTML report of a run (`report.html` in its folder), built from its trajectory: during
+the run from the frames still in memory (`ReportDraft`), afterwards from the folder alone.
 
 A person opens it after a failure, so it leads with what went wrong: the final status, the
 failed steps (linked to their sections), then the run's facts. Each step reads as one

@@ -147,6 +147,12 @@ class AccessibilityReader:
         self._screen_known = False
 
     # ------------------------------------------------------------------ reading
+    def forget(self) -> None:
+        """Drop what the cache holds: the next read asks every element again. For a caller
+        that doubts it (an event the toolkit should have sent never came)."""
+        self._windows.clear()
+        self._changes.forget()
+
     def elements(self) -> list[Element]:
         """Every showing widget with a box and a known role, in reading order, arranged by
         window (see `a11y_windows.arrange`)."""

@@ -216,6 +216,12 @@ class Desktop:
         shown = self._geometry.shown_box
         return [e for e in arrange(read, fallback) if shown.contains(e.box.center)]
 
+    def forget_elements(self) -> None:
+        """The next `elements()` reads the accessibility tree afresh, nothing taken from
+        the last read (see `devices.a11y_cache`)."""
+        if self._a11y is not None:
+            self._a11y.forget()
+
     def active_window_box(self) -> ScreenBox | None:
         """The client area of the X active window (`_NET_ACTIVE_WINDOW`) in the screen frame,
         or None when the window manager names none."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal, Protocol, Self
+from typing import Literal, Protocol, Self, runtime_checkable
 
 from screenpilot.errors import ScreenpilotError
 from screenpilot.perception.elements import Element
@@ -64,3 +64,11 @@ class Device(Protocol):
     def __enter__(self) -> Self: ...
 
     def __exit__(self, *exc: object) -> None: ...
+
+
+@runtime_checkable
+class CachesElements(Protocol):
+    """A device whose `elements()` may answer from a cache that events keep fresh (the
+    desktop's accessibility tree): it can be told to read afresh once."""
+
+    def forget_elements(self) -> None: ...

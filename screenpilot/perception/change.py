@@ -1,9 +1,9 @@
 """Did the screen change, where, and has it stopped changing?
 
 Frames are HxWx3 uint8 arrays (RGB). Two pixels are "equal" when every channel differs by at
-most `tolerance` (rendering jitter stays below it). The screen is
-compared on a grid of square tiles, so the answer to "where" is a handful of rectangles that
-the OCR can re-read instead of the whole frame.
+most `tolerance` (rendering jitter stays below it). Changed pixels are grouped on a grid
+of square tiles, and each group's answer to "where" is the box around its changed pixels: a
+handful of small rectangles that the OCR can re-read instead of the whole frame.
 """
 
 from __future__ import annotations
@@ -93,7 +93,7 @@ def changed_regions(
     tile: int = DEFAULT_TILE,
     pad: int = 1,
     margin: int = DEFAULT_MARGIN,
-    unless: Callable[[NDArray[np.bool_]], bool] | None = None,
+    unless: Callable[[NDArray[np.bool_], Rect], bool] | None = None,
 ) -> list[Rect]:
     """Rectangles (in pixels of the frames) covering every change, as few and as small as
     reasonable.
@@ -104,7 +104,7 @@ def changed_regions(
     every side (OCR drops a letter that touches the edge of its crop), not of its tiles:
     a tile-sized rectangle reaches into the label beside a field, and whatever it touches
     is read again. A group for which `unless` says True of its changed pixels (a mask over
-    their bounding box) is left out.
+    their bounding box, and that box in the frame) is left out.
     """
     h, w = after.shape[:2]
     if before.shape != after.shape:
@@ -129,8 +129,16 @@ def changed_regions(
         top, left = r0 * tile, c0 * tile
         group = changed[top : (r1 + 1) * tile, left : (c1 + 1) * tile]
         ys, xs = np.flatnonzero(group.any(axis=1)), np.flatnonzero(group.any(axis=0))
-        if unless is not None and unless(group[ys[0] : ys[-1] + 1, xs[0] : xs[-1] + 1]):
-            continue
+        if unless is not None:
+            mask = group[ys[0] : ys[-1] + 1, xs[0] : xs[-1] + 1]
+            where = Rect(
+                left=left + int(xs[0]),
+                top=top + int(ys[0]),
+                width=mask.shape[1],
+                height=mask.shape[0],
+            )
+            if unless(mask, where):
+                continue
         y0, y1 = _widened(top + int(ys[0]), top + int(ys[-1]) + 1, margin, h)
         x0, x1 = _widened(left + int(xs[0]), left + int(xs[-1]) + 1, margin, w)
         regions.append(Rect(left=x0, top=y0, width=x1 - x0, height=y1 - y0))

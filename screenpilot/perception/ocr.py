@@ -23,6 +23,7 @@ import contextlib
 import importlib.util
 import logging
 import os
+import sys
 import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
@@ -181,33 +182,41 @@ def _load_engine() -> Any:
     )
 
 
+_PATCHING = threading.Lock()
+
+
 @contextlib.contextmanager
 def _each_config_parsed_once() -> Iterator[None]:
     """While rapidocr is imported, a YAML file it parses twice is parsed once: two of its
     modules each parse its 85 KB table of models (`default_models.yaml`, 0.1 s apiece) and
-    only read it. Nothing changes once the import is over."""
+    only read it. Nothing changes once the import is over, nor when rapidocr is imported
+    already (or omegaconf is not the one this was written against)."""
     try:
         from omegaconf import OmegaConf
     except ImportError:  # rapidocr's own import then says what is missing
         yield
         return
-    original = vars(OmegaConf)["load"]  # the staticmethod itself, put back as it was
-    parse = OmegaConf.load
-    parsed: dict[str, Any] = {}
+    with _PATCHING:
+        original = vars(OmegaConf).get("load")  # the staticmethod itself, put back as it was
+        if "rapidocr.main" in sys.modules or not isinstance(original, staticmethod):
+            yield
+            return
+        parse = OmegaConf.load
+        parsed: dict[str, Any] = {}
 
-    def load_once(path: Any) -> Any:
-        if not isinstance(path, str | os.PathLike):  # an open file: parsed as it comes
-            return parse(path)
-        key = os.path.realpath(path)
-        if key not in parsed:
-            parsed[key] = parse(key)
-        return parsed[key]
+        def load_once(path: Any) -> Any:
+            if not isinstance(path, str | os.PathLike):  # an open file: parsed as it comes
+                return parse(path)
+            key = os.path.realpath(path)
+            if key not in parsed:
+                parsed[key] = parse(key)
+            return parsed[key]
 
-    OmegaConf.load = staticmethod(load_once)  # type: ignore[method-assign, assignment]
-    try:
-        yield
-    finally:
-        OmegaConf.load = original  # type: ignore[method-assign]
+        OmegaConf.load = staticmethod(load_once)  # type: ignore[method-assign, assignment]
+        try:
+            yield
+        finally:
+            OmegaConf.load = original  # type: ignore[method-assign]
 
 
 def _overlaps(a: Rect, b: Rect) -> bool:
@@ -238,7 +247,15 @@ class ScreenReader:
         self._captions = CaptionReader(engine) if callable(recognise) else None  # type: ignore[arg-type]
         self._frame: Frame | None = None
         self._lines: list[OcrLine] = []
+        # Where keys went since the last `lines` (None in the list: somewhere unknown).
+        self._keyed: list[Rect | None] = []
         self.last_read_area = 0.0  # share of the frame the last call OCR'd (for benchmarks)
+
+    def keys_went_to(self, region: Rect | None) -> None:
+        """Say that keys were sent to `region` (None: wherever the focus is): the next
+        `lines` reads every change there, a stroke as thin as a caret too (a deleted "l"
+        is one), unless `read_region` has read it since."""
+        self._keyed.append(region)
 
     def lines(self, frame: Frame) -> list[OcrLine]:
         """All text lines of `frame`, reusing the previous frame's where nothing changed."""
@@ -247,7 +264,14 @@ class ScreenReader:
             lines = self._read(frame, Rect(width=w, height=h))
             self.last_read_area = 1.0
         else:
-            regions = self._grow(changed_regions(self._frame, frame, unless=_no_text_in))
+            keyed, self._keyed = self._keyed, []
+
+            def no_text(changed: NDArray[np.bool_], where: Rect) -> bool:
+                if any(k is None or _overlaps(k, where) for k in keyed):
+                    return False
+                return _no_text_in(changed)
+
+            regions = self._grow(changed_regions(self._frame, frame, unless=no_text))
             area = sum(r.width * r.height for r in regions) / (w * h)
             self.last_read_area = area
             if area > FULL_READ_SHARE:
@@ -293,14 +317,22 @@ class ScreenReader:
         line crosses the region's edge (its part outside would be lost)."""
         if self._frame is None or self._frame.shape != frame.shape:
             return
+        h, w = frame.shape[:2]
+        left, top = max(0, region.left), max(0, region.top)
+        right = min(w, region.left + region.width)
+        bottom = min(h, region.top + region.height)
+        if right <= left or bottom <= top:
+            return
+        region = Rect(left=left, top=top, width=right - left, height=bottom - top)
         if any(_overlaps(ln.box, region) and not _inside(ln.box, region) for ln in self._lines):
             return
-        rows = slice(region.top, region.top + region.height)
-        columns = slice(region.left, region.left + region.width)
-        seen = self._frame.copy()  # the frame itself may be a screenshot kept elsewhere
-        seen[rows, columns] = frame[rows, columns]
-        kept = [ln for ln in self._lines if not _overlaps(ln.box, region)]
-        self._frame, self._lines = seen, kept + lines
+        if frame is not self._frame:
+            seen = self._frame.copy()  # the frame itself may be a screenshot kept elsewhere
+            seen[top:bottom, left:right] = frame[top:bottom, left:right]
+            self._frame = seen
+        self._lines = [ln for ln in self._lines if not _overlaps(ln.box, region)] + lines
+        # What keys did there is read now.
+        self._keyed = [k for k in self._keyed if k is None or not _inside(k, region)]
 
     def _grow(self, regions: list[Rect]) -> list[Rect]:
         """Widen changed regions until every old line lies wholly inside one or wholly
@@ -349,9 +381,9 @@ def _no_text_in(changed: NDArray[np.bool_]) -> bool:
       inside it (a focus ring), or
     - a caret: a bar no wider than `CARET_WIDTH` px, the height of a line of text (a text
       caret blinking, or gone from the field that lost focus).
-    A lone "l" or "|" drawn as a one-stroke bar looks the same and is missed: text typed
-    by an action is read where it was typed (`read_region`), so this holds only for an
-    application changing its own text by that one letter."""
+    A lone "l" or "I" drawn as a one-stroke bar (typed, deleted) looks the same: where keys
+    went the reader reads every change (`keys_went_to`), so this misses only an
+    application changing its own text by such a letter and nothing else."""
     count, labels, stats, _ = cv2_module().connectedComponentsWithStats(
         np.ascontiguousarray(changed).view(np.uint8), connectivity=8
     )
