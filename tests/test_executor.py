@@ -200,6 +200,12 @@ def test_a_tree_that_missed_the_typing_is_read_afresh_before_the_step_fails() ->
     assert "seen late" in result.verdict.reason and "'Ada'" in result.verdict.reason
     assert device.calls.count(("forget_elements", None)) == 1
     assert [c for c in device.calls if c[0] == "type"] == [("type", "Ada")]  # typed once
+    # A field slow to show its text as well: the tree is read afresh once, not every look.
+    slow = form()
+    slow.lost_events, slow.type_lag = True, 7
+    result = executor(slow).run(TypeText(text="Ada", target="Name"))
+    assert result.ok and "seen late" in result.verdict.reason, result.verdict
+    assert slow.calls.count(("forget_elements", None)) == 1
 
 
 def test_a_chord_whose_effect_comes_late_is_pressed_once() -> None:
